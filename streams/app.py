@@ -1,0 +1,194 @@
+"""The faust app: thin agents around the pure stages.
+
+    articles.raw ──normalise──▶ articles.normalised ──tag+route──▶ feeds.<feed> (one or more)
+         └──────────────┴── failures ──▶ articles.dead-letter
+
+Run it with ``newswire worker --broker HOST:PORT``; scale out by starting more
+workers with the same ``NEWSWIRE_APP_ID`` (they share the consumer group and
+split the partitions). All values are raw bytes on the wire: the agents decode
+JSON themselves, so a message faust could not decode never kills an agent; it
+becomes a dead letter.
+
+Delivery: at-least-once. faust commits an input offset only after the agent has
+finished the event and the producer has flushed what it sent, so a crash replays
+uncommitted messages rather than losing them; feed messages are keyed by
+``article_id`` for subscribers to de-duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import faust
+from aiohttp import web as aioweb
+from faust.sensors.prometheus import setup_prometheus_sensors
+
+from . import metrics, topics
+from .codec import dumps, loads
+from .deadletter import dead_letter
+from .normalise import Rejected, normalise, parse
+from .records import Article
+from .route import route
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings) -> faust.App:
+    app = faust.App(
+        settings.app_id,
+        broker=[f"kafka://{s}" for s in settings.bootstrap_servers],
+        broker_credentials=_credentials(settings),
+        key_serializer="raw",
+        value_serializer="raw",
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        topic_disable_leader=True,
+        web_host=settings.web_host,
+        web_bind=settings.web_host,
+        web_port=settings.web_port,
+        datadir=str(settings.data_dir),
+        producer_max_request_size=topics.MAX_MESSAGE_BYTES,
+        consumer_max_fetch_size=topics.MAX_MESSAGE_BYTES,
+        consumer_auto_offset_reset="earliest",
+        web_in_thread=False,
+    )
+    setup_prometheus_sensors(app, pattern="/metrics", name_prefix="newswire_faust")
+
+    def topic(spec: topics.TopicSpec) -> faust.TopicT:
+        return app.topic(spec.name, partitions=settings.partitions, internal=False)
+
+    raw_topic = topic(topics.RAW)
+    normalised_topic = topic(topics.NORMALISED)
+    dead_topic = topic(topics.DEAD_LETTER)
+    feed_topics = {feed: topic(spec) for feed, spec in topics.FEED_TOPICS.items()}
+
+    async def send_dead_letter(event: Any, stage: str, reason: str, detail: str, article_id: str | None) -> None:
+        msg = event.message
+        letter = dead_letter(
+            reason=reason, detail=detail, stage=stage, topic=msg.topic, partition=msg.partition,
+            offset=msg.offset, key=event.key, value=_as_bytes(event.value), article_id=article_id,
+            max_payload=settings.dead_letter_payload_bytes,
+        )
+        await dead_topic.send(key=event.key, value=dumps(letter))
+        metrics.DEAD_LETTERED.labels(stage, reason).inc()
+        log.warning("dead-lettered %s/%s@%s at %s: %s: %s", msg.topic, msg.partition, msg.offset, stage, reason,
+                    detail[:200])
+
+    @app.agent(raw_topic, name="normalise")
+    async def normalise_agent(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            metrics.CONSUMED.labels("normalise").inc()
+            started = time.perf_counter()
+            try:
+                article = normalise(parse(_as_bytes(event.value), settings.max_message_bytes))
+                value = dumps(article)
+            except Rejected as exc:
+                await send_dead_letter(event, "normalise", exc.reason, exc.detail, exc.article_id)
+                continue
+            except Exception as exc:  # a bug must not stop the stream: park the message
+                log.exception("normalise failed")
+                await send_dead_letter(event, "normalise", "processing_error", repr(exc), None)
+                continue
+            finally:
+                metrics.STAGE_SECONDS.labels("normalise").observe(time.perf_counter() - started)
+            await normalised_topic.send(
+                key=article.article_id.encode(), value=value, headers=_forward(event.headers)
+            )
+
+    @app.agent(normalised_topic, name="route")
+    async def route_agent(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            metrics.CONSUMED.labels("route").inc()
+            started = time.perf_counter()
+            try:
+                message = route(Article.from_json(loads(event.value)))
+                value = dumps(message)
+            except Exception as exc:
+                log.exception("route failed")
+                await send_dead_letter(event, "route", "processing_error", repr(exc), None)
+                continue
+            finally:
+                metrics.STAGE_SECONDS.labels("route").observe(time.perf_counter() - started)
+            published = _published_ms(event.headers)
+            key = message.article_id.encode()
+            for feed in message.feeds:
+                await feed_topics[feed].send(key=key, value=value, headers=_forward(event.headers),
+                                             callback=_on_delivered(feed, published))
+
+    @app.timer(interval=5.0)
+    async def update_lag() -> None:
+        consumer = app.consumer
+        for tp in consumer.assignment():
+            if tp.topic not in (topics.RAW.name, topics.NORMALISED.name):
+                continue
+            position = await consumer.position(tp)
+            highwater = consumer.highwater(tp)
+            if position is not None and highwater is not None:
+                metrics.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - position))
+
+    @app.page("/healthz")
+    async def healthz(web: Any, request: Any) -> Any:
+        return aioweb.json_response({"status": "alive"})
+
+    @app.page("/readyz")
+    async def readyz(web: Any, request: Any) -> Any:
+        state = readiness(app)
+        return aioweb.json_response(state, status=200 if state["ready"] else 503)
+
+    return app
+
+
+def readiness(app: faust.App) -> dict[str, Any]:
+    """Ready = joined the group (not rebalancing), holds partitions, and knows a live broker."""
+    try:
+        assigned = sorted(f"{tp.topic}/{tp.partition}" for tp in app.consumer.assignment())
+        client = app.consumer._thread._ensure_consumer()._client  # aiokafka client under faust's consumer
+        brokers = len(client.cluster.brokers())
+    except Exception:  # consumer not started yet
+        assigned, brokers = [], 0
+    ready = bool(assigned) and brokers > 0 and not app.rebalancing
+    return {"ready": ready, "rebalancing": app.rebalancing, "brokers": brokers, "partitions": assigned}
+
+
+def _credentials(settings: Settings) -> Any:
+    if settings.security_protocol.startswith("SASL"):
+        return faust.SASLCredentials(
+            username=settings.sasl_username,
+            password=settings.sasl_password,
+            mechanism=settings.sasl_mechanism,
+            ssl_context=settings.kafka_client_options().get("ssl_context"),
+        )
+    if settings.security_protocol == "SSL":
+        return settings.kafka_client_options()["ssl_context"]
+    return None
+
+
+def _as_bytes(value: Any) -> bytes | None:
+    if value is None or isinstance(value, bytes):
+        return value
+    return str(value).encode("utf-8", "surrogatepass")
+
+
+def _forward(headers: Any) -> list[tuple[str, bytes]]:
+    value = (headers or {}).get(topics.PUBLISHED_HEADER)
+    return [(topics.PUBLISHED_HEADER, value)] if value is not None else []
+
+
+def _published_ms(headers: Any) -> float | None:
+    value = (headers or {}).get(topics.PUBLISHED_HEADER)
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _on_delivered(feed: str, published_ms: float | None) -> Any:
+    def callback(fut: Any) -> None:
+        metrics.ROUTED.labels(feed).inc()
+        if published_ms is not None:
+            metrics.END_TO_END_SECONDS.observe(max(0.0, time.time() - published_ms / 1000.0))
+
+    return callback
