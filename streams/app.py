@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import faust
@@ -34,6 +35,14 @@ from .route import route
 from .settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AppTopics:
+    raw: faust.TopicT
+    normalised: faust.TopicT
+    dead_letter: faust.TopicT
+    feeds: dict[str, faust.TopicT]
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -64,6 +73,8 @@ def create_app(settings: Settings) -> faust.App:
     normalised_topic = topic(topics.NORMALISED)
     dead_topic = topic(topics.DEAD_LETTER)
     feed_topics = {feed: topic(spec) for feed, spec in topics.FEED_TOPICS.items()}
+    # for tests and tools that need the topic objects (faust has no lookup by name)
+    app.newswire_topics = AppTopics(raw_topic, normalised_topic, dead_topic, feed_topics)
 
     async def send_dead_letter(event: Any, stage: str, reason: str, detail: str, article_id: str | None) -> None:
         msg = event.message

@@ -154,10 +154,13 @@ def run_demo(*, keep_running: bool, seeds: Path, web_port: int) -> int:
                       f"  newswire tail feeds.strikes --broker {broker.bootstrap} --from-beginning\n"
                       f"  newswire replay seeds/ --broker {broker.bootstrap} --repeat 10\n"
                       "Ctrl-C stops both.", flush=True)
+                signal.signal(signal.SIGTERM, signal.default_int_handler)
                 try:
-                    signal.sigwait({signal.SIGINT, signal.SIGTERM})
+                    while worker.poll() is None:
+                        time.sleep(1)
+                    print(f"worker exited with status {worker.returncode}", file=sys.stderr)
                 except KeyboardInterrupt:
-                    pass
+                    print("\nstopping…", flush=True)
             return 0 if outcome.ok else 1
         finally:
             stop_process(worker)

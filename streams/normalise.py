@@ -139,6 +139,8 @@ def normalise(raw: RawArticle, now: datetime | None = None) -> Article:
         boilerplate = []
     body, spellings = canonical_places(body)
     title, title_spellings = canonical_places(title)
+    if title_source == "first_sentence":
+        title_spellings = {}  # the same words are counted in the body already
     words = _WORD.findall(body)
     return Article(
         article_id=raw.article_id,
@@ -161,7 +163,7 @@ def _repair(text: str) -> str:
     if not text.isascii() and _MOJIBAKE.search(text):
         import ftfy  # only for text that shows mojibake: ftfy is the slow path
 
-        text = ftfy.fix_text(text)
+        text = ftfy.fix_text(text, uncurl_quotes=False)  # repair, but keep the typography
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     return unicodedata.normalize("NFC", text)
 

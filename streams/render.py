@@ -18,8 +18,12 @@ def article_block(msg: dict[str, Any], *, evidence_per_category: int = 2) -> str
     lines = [f"● {msg['article_id']}  [{', '.join(msg['feeds'])}]", _wrap(art["title"], "  ")]
     for c in tags["categories"]:
         lines.append(f"  {c['category']:<12} confidence {c['confidence']:.2f}  ({', '.join(c['subtypes'])})")
-        for ev in c["evidence"][:evidence_per_category]:
-            lines.append(_wrap(f"“{ev['sentence']}”  [{ev['rule']}: {ev['cue']}]", "      "))
+        by_sentence: dict[int, list[dict[str, Any]]] = {}
+        for ev in c["evidence"]:
+            by_sentence.setdefault(ev["start"], []).append(ev)
+        for evs in list(by_sentence.values())[:evidence_per_category]:
+            rules = ", ".join(f"{ev['rule']}: {ev['cue']}" for ev in evs)
+            lines.append(_wrap(f"“{evs[0]['sentence']}”  [{rules}]", "      "))
     if tags["places"]:
         lines.append(_wrap("places   " + "; ".join(
             f"{p['name']} ({p['lat']:.2f}, {p['lon']:.2f})" for p in tags["places"] if p["kind"] != "country"), "  "))
