@@ -8,10 +8,12 @@ a looping replayer serves its own with ``--metrics-port``.
 
 from __future__ import annotations
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 
 from .deadletter import REASONS
 from .route import table
+
+disable_created_metrics()  # *_created series only add noise to every scrape
 
 STAGES = ("normalise", "route")
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
