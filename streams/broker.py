@@ -152,7 +152,8 @@ def create(kind: str, port: int | None = None, data_dir: Path | None = None) -> 
     if kind == "embedded":
         return EmbeddedBroker(port, data_dir)
     if kind == "kafka":
-        from .kafka_broker import ApacheKafka
+        from .kafka_broker import ApacheKafka, install
 
+        install()  # fetches the jars through Maven on first use; cached afterwards
         return ApacheKafka(port, data_dir)
     raise ValueError(f"unknown broker kind {kind!r} (embedded or kafka)")
