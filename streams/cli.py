@@ -5,6 +5,7 @@
     newswire replay PATH... --broker HOST:PORT [--rate N] [--repeat N] [--speedup X] [--loop]
     newswire tail TOPIC --broker HOST:PORT [--from-beginning] [--timeout S] [--json]
     newswire tag PATH... [--text]
+    newswire evaluate CORPUS... [--json] [--min-f1 F]
     newswire demo [--keep-running]
 
 ``--broker`` defaults to NEWSWIRE_BROKER; every other setting is read by
@@ -133,6 +134,24 @@ def cmd_tag(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .codec import dumps
+    from .evaluate import load, render, score
+
+    worst = 1.0
+    for path in args.corpus:
+        report = score(load(path))
+        if args.json:
+            print(dumps({"corpus": path, **report.as_dict()}).decode())
+        else:
+            print(render(report, path) + "\n")
+        worst = min([worst, *(c.f1 for c in report.feeds.values())])
+    if args.min_f1 is not None and worst < args.min_f1:
+        print(f"evaluate: a feed's F1 is {worst:.3f}, below --min-f1 {args.min_f1}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -182,6 +201,12 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("paths", nargs="+", metavar="PATH")
     g.add_argument("--text", action="store_true", help="readable blocks instead of JSON lines")
     g.set_defaults(func=cmd_tag)
+
+    e = sub.add_parser("evaluate", help="per-feed precision/recall/F1 and entity accuracy on a labelled corpus")
+    e.add_argument("corpus", nargs="+", help="JSON lines with expected feeds and entities (see tests/corpus)")
+    e.add_argument("--json", action="store_true", help="one JSON object per corpus")
+    e.add_argument("--min-f1", type=float, help="exit 1 when any feed's F1 is below this")
+    e.set_defaults(func=cmd_evaluate)
 
     d = sub.add_parser("demo", help="embedded broker + worker + replay of seeds/, then print the feeds")
     d.add_argument("--keep-running", action="store_true", help="leave broker and worker up until Ctrl-C")

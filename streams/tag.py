@@ -1,23 +1,27 @@
 """Stage 2, tag: what happened, where, who, with what.
 
-``tag(article) -> Tags`` is pure. It tokenises the body once and walks the
-tokens through one phrase index that holds every lexicon: the event rules of
-``data/tagging.toml`` (with their context words and vetoes), the places of
+``tag(article) -> Tags`` is pure. It finds every phrase of every lexicon in
+one pass over the lower-cased body with an Aho–Corasick automaton
+(pyahocorasick): the event rules of ``data/tagging.toml`` (with their
+context words, vetoes, negators and hypotheticals), the places of
 ``data/gazetteer.tsv``, the actors of ``data/actors.tsv`` and the weapons of
-``data/weapons.tsv``. No regex is run per rule, so the cost grows with the
-text, not with the number of rules. Figures (killed, evacuated, convoy
-lengths, ...) come from one scan for numbers.
+``data/weapons.tsv``. No regex runs per rule, so the cost grows with the text,
+not with the number of rules. Figures (killed, evacuated, convoy lengths, ...)
+come from one scan for numbers.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import tomllib
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+import ahocorasick
 
 from . import gazetteer
 from .records import Actor, Article, Category, Evidence, Figure, Place, Tags, Weapon
@@ -25,19 +29,29 @@ from .records import Actor, Article, Category, Evidence, Figure, Place, Tags, We
 DATA = Path(__file__).resolve().parent / "data"
 MAX_EVIDENCE = 5  # sentences kept per category: enough to judge, small on the wire
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:[-'’.][a-z0-9]+)*")
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[\"”’»)]*\s+(?=[\"“‘«(]?[A-Z0-9])|\n+")
+_WORD = re.compile(r"\w+")
+_SENTENCE_BREAK = re.compile(r"[.!?…][\"”’»)]*\s+(?=[\"“‘«(]?[A-Z0-9])|\n+")
 
 
-def _stem(token: str) -> str:
-    if token.endswith(("'s", "’s")):
-        token = token[:-2]
-    if len(token) > 3 and token[-1] == "s" and token[-2] not in "su'" and not token[-2].isdigit():
-        token = token[:-3] + "y" if token.endswith("ies") and len(token) > 4 else token[:-1]
-    return token
+def _forms(word: str) -> set[str]:
+    """A word and its regular plural or singular: lexicons list one form, texts use both."""
+    forms = {word}
+    if not word[-1:].isalpha() or len(word) < 3:
+        return forms
+    if word.endswith("ies") and len(word) > 4:
+        forms.add(word[:-3] + "y")
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        forms.add(word[:-1])
+    elif word.endswith("y") and word[-2:-1] not in "aeiou":
+        forms.add(word[:-1] + "ies")
+    elif word.endswith(("sh", "ch", "x")):
+        forms.add(word + "es")
+    else:
+        forms.add(word + "s")
+    return forms
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Rule:
     id: str
     category: str
@@ -48,28 +62,20 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A phrase of some lexicon found at tokens [i, j)."""
+    """What a lexicon phrase means: kind is cue, context, veto, negator, hypothetical, place, actor or weapon."""
 
-    kind: str  # cue, context, veto, negator, hypothetical, place, actor, weapon
+    kind: str
     ref: object
-    surface: str  # the phrase as written in the lexicon, for exact-case checks
+    surface: str  # the phrase as written in the lexicon
+    exact: str | None = None  # set for short acronyms (US, UN, EU, KAB): the text must match in capitals
 
 
 @dataclass(slots=True)
 class Lexicon:
     version: str
     window: int
-    index: dict[str, list[tuple[tuple[str, ...], Hit]]] = field(default_factory=lambda: defaultdict(list))
-    rules: dict[str, Rule] = field(default_factory=dict)
-
-    def add(self, phrase: str, hit: Hit) -> None:
-        tokens = tuple(_stem(t) for t in _TOKEN.findall(phrase.lower()))
-        if tokens:
-            self.index[tokens[0]].append((tokens, hit))
-
-    def finish(self) -> None:
-        for entries in self.index.values():
-            entries.sort(key=lambda e: -len(e[0]))  # longest phrase first
+    automaton: ahocorasick.Automaton
+    rules: dict[str, Rule]
 
 
 def _tsv(name: str) -> list[list[str]]:
@@ -80,74 +86,85 @@ def _tsv(name: str) -> list[list[str]]:
     return rows
 
 
+def _variants(row: list[str], first: int) -> tuple[str, ...]:
+    return (row[0], *(v for v in (row[first] if len(row) > first else "").split(";") if v))
+
+
 @functools.cache
 def lexicon() -> Lexicon:
     cfg = tomllib.loads((DATA / "tagging.toml").read_text(encoding="utf-8"))
-    lex = Lexicon(version=cfg["version"], window=cfg["window"])
+    phrases: dict[str, list[Hit]] = defaultdict(list)
+
+    def add(phrase: str, hit: Hit, inflect: bool = True) -> None:
+        if _is_acronym(phrase):
+            hit = Hit(hit.kind, hit.ref, hit.surface, phrase)
+        options = [_forms(w) if inflect else {w} for w in phrase.lower().split()]
+        for combo in itertools.product(*options):
+            phrases[" ".join(combo)].append(hit)
+
     for word in cfg["negators"]:
-        lex.add(word, Hit("negator", None, word))
+        add(word, Hit("negator", None, word), inflect=False)
     for word in cfg["hypothetical"]:
-        lex.add(word, Hit("hypothetical", None, word))
-    for category, phrases in cfg["vetoes"].items():
-        for p in phrases:
-            lex.add(p, Hit("veto", category, p))
+        add(word, Hit("hypothetical", None, word), inflect=False)
+    for category, words in cfg["vetoes"].items():
+        for p in words:
+            add(p, Hit("veto", category, p))
+    rules = {}
     for r in cfg["rule"]:
         rule = Rule(r["id"], r["category"], r["subtype"], float(r["weight"]), bool(r.get("context")))
-        lex.rules[rule.id] = rule
+        rules[rule.id] = rule
         for p in r["cues"]:
-            lex.add(p, Hit("cue", rule, p))
+            add(p, Hit("cue", rule, p))
         for p in r.get("context", ()):
-            lex.add(p, Hit("context", rule.id, p))
+            add(p, Hit("context", rule.id, p))
     for e in gazetteer.entries():
         for p in (e.name, *e.variants):
-            lex.add(p, Hit("place", e, p))
-    for name, kind, role, affiliation, *rest in _tsv("actors.tsv"):
-        actor = (name, kind, role or None, affiliation or None)
-        for p in (name, *(v for v in (rest[0] if rest else "").split(";") if v)):
-            lex.add(p, Hit("actor", actor, p))
-    for name, kind, *rest in _tsv("weapons.tsv"):
-        for p in (name, *(v for v in (rest[0] if rest else "").split(";") if v)):
-            lex.add(p, Hit("weapon", (name, kind), p))
-    lex.finish()
-    return lex
+            add(p, Hit("place", e, p), inflect=False)
+    for row in _tsv("actors.tsv"):
+        actor = (row[0], row[1], row[2] or None, row[3] or None)
+        for p in _variants(row, 4):
+            add(p, Hit("actor", actor, p), inflect=False)
+    for row in _tsv("weapons.tsv"):
+        for p in _variants(row, 2):
+            add(p, Hit("weapon", (row[0], row[1]), p))
+
+    automaton = ahocorasick.Automaton()
+    for key, hits in phrases.items():
+        automaton.add_word(key, (len(key), tuple(dict.fromkeys(hits))))
+    automaton.make_automaton()
+    return Lexicon(cfg["version"], cfg["window"], automaton, rules)
 
 
-def _exact_case(surface: str) -> bool:
-    # Short acronyms (US, UN, EU, KAB) must match in capitals: "us" is a pronoun.
+def _is_acronym(surface: str) -> bool:
     letters = surface.replace(".", "")
     return len(letters) <= 4 and letters.isupper()
+
+
+def _find(lex: Lexicon, text: str) -> list[tuple[int, int, Hit]]:
+    """Every lexicon phrase in the text, as (start, end, hit): whole words, one pass."""
+    lowered = text.lower()
+    n = len(lowered)
+    found = []
+    for last, (length, hits) in lex.automaton.iter(lowered):
+        start, end = last - length + 1, last + 1
+        if (start and lowered[start - 1].isalnum()) or (end < n and lowered[end].isalnum()):
+            continue  # inside a longer word
+        for hit in hits:
+            if hit.exact is None or text[start:end] == hit.exact:
+                found.append((start, end, hit))
+    return found
 
 
 def tag(article: Article) -> Tags:
     """Categories with confidence and evidence, plus places, actors, weapons and figures."""
     lex = lexicon()
     text = article.body
-    lowered = text.lower()
-    spans = [(m.start(), m.end()) for m in _TOKEN.finditer(lowered)]
-    tokens = [_stem(lowered[s:e]) for s, e in spans]
     sentence_starts = [0] + [m.end() for m in _SENTENCE_BREAK.finditer(text)]
-
-    # One pass over the tokens: every phrase of every lexicon.
-    found: list[tuple[int, int, Hit]] = []
-    index = lex.index
-    n = len(tokens)
-    for i, tok in enumerate(tokens):
-        candidates = index.get(tok)
-        if not candidates:
-            continue
-        for phrase, hit in candidates:
-            j = i + len(phrase)
-            if j > n or (len(phrase) > 1 and tuple(tokens[i:j]) != phrase):
-                continue
-            if _exact_case(hit.surface) and text[spans[i][0]:spans[j - 1][1]].replace(".", "") != hit.surface.replace(".", ""):
-                continue
-            found.append((i, j, hit))
-
-    categories = _categories(lex, text, spans, sentence_starts, found)
-    places, actors, weapons = _entities(found, spans)
+    found = _find(lex, text)
+    places, actors, weapons = _entities(found)
     return Tags(
         taxonomy_version=lex.version,
-        categories=categories,
+        categories=_categories(lex, text, sentence_starts, found),
         places=places,
         actors=actors,
         weapons=weapons,
@@ -155,33 +172,33 @@ def tag(article: Article) -> Tags:
     )
 
 
-def _categories(lex: Lexicon, text: str, spans, sentence_starts, found) -> list[Category]:
+def _categories(lex: Lexicon, text: str, sentence_starts: list[int], found) -> list[Category]:
     by_sentence: dict[int, list[tuple[int, int, Hit]]] = defaultdict(list)
-    for i, j, hit in found:
+    for start, end, hit in found:
         if hit.kind in ("cue", "context", "veto", "negator", "hypothetical"):
-            by_sentence[bisect_right(sentence_starts, spans[i][0]) - 1].append((i, j, hit))
+            by_sentence[bisect_right(sentence_starts, start) - 1].append((start, end, hit))
 
     fired: dict[str, dict[str, Evidence]] = defaultdict(dict)  # category → rule id → first evidence
     sentences_of: dict[str, list[Evidence]] = defaultdict(list)
     for s, hits in sorted(by_sentence.items()):
         vetoed = {h.ref for _, _, h in hits if h.kind == "veto"}
         contexts = {h.ref for _, _, h in hits if h.kind == "context"}
-        guards = [i for i, _, h in hits if h.kind in ("negator", "hypothetical")]
-        for i, j, h in hits:
+        guards = [end for _, end, h in hits if h.kind in ("negator", "hypothetical")]
+        for start, end, h in hits:
             if h.kind != "cue":
                 continue
             rule: Rule = h.ref
             if rule.category in vetoed or (rule.has_context and rule.id not in contexts):
                 continue
-            if any(i - lex.window <= g < i for g in guards):
-                continue
-            start = sentence_starts[s]
-            end = sentence_starts[s + 1] if s + 1 < len(sentence_starts) else len(text)
-            sentence = text[start:end].rstrip()
-            ev = Evidence(rule.id, text[spans[i][0]:spans[j - 1][1]], sentence, start, start + len(sentence))
+            if any(g <= start and len(_WORD.findall(text, g, start)) < lex.window for g in guards):
+                continue  # "no evacuation", "could strike": within `window` words before the cue
+            s_start = sentence_starts[s]
+            s_end = sentence_starts[s + 1] if s + 1 < len(sentence_starts) else len(text)
+            sentence = text[s_start:s_end].rstrip()
+            ev = Evidence(rule.id, text[start:end], sentence, s_start, s_start + len(sentence))
             fired[rule.category].setdefault(rule.id, ev)
             if len(sentences_of[rule.category]) < MAX_EVIDENCE and all(
-                e.start != start for e in sentences_of[rule.category]
+                e.start != s_start for e in sentences_of[rule.category]
             ):
                 sentences_of[rule.category].append(ev)
 
@@ -200,16 +217,16 @@ def _categories(lex: Lexicon, text: str, spans, sentence_starts, found) -> list[
     return out
 
 
-def _entities(found, spans) -> tuple[list[Place], list[Actor], list[Weapon]]:
+def _entities(found) -> tuple[list[Place], list[Actor], list[Weapon]]:
     # Longest match wins where phrases of one kind overlap ("Dnipro River" over "Dnipro").
-    taken: dict[str, set[int]] = defaultdict(set)
+    reached: dict[str, int] = {"place": -1, "actor": -1, "weapon": -1}  # end of the last match kept
     counts: dict[tuple[str, object], int] = {}
-    for i, j, hit in sorted(found, key=lambda f: (f[0], -(f[1] - f[0]))):
-        if hit.kind not in ("place", "actor", "weapon"):
+    entities = [f for f in found if f[2].kind in reached]
+    entities.sort(key=lambda f: (f[0], f[0] - f[1]))
+    for start, end, hit in entities:
+        if start < reached[hit.kind]:
             continue
-        if any(k in taken[hit.kind] for k in range(i, j)):
-            continue
-        taken[hit.kind].update(range(i, j))
+        reached[hit.kind] = end
         key = (hit.kind, hit.ref)
         counts[key] = counts.get(key, 0) + 1
     places, actors, weapons = [], [], []
@@ -227,8 +244,8 @@ def _entities(found, spans) -> tuple[list[Place], list[Actor], list[Weapon]]:
 
 # ---------------------------------------------------------------- figures
 
-_NUMBER = re.compile(
-    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(million|thousand|hundred)\b)?(?:[-\s]?(km|kilomet(?:er|re)s?|miles?)\b)?",
+_NUMBER = re.compile(  # starts with \d so the scan is fast; the character before is checked in figures()
+    r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(million|thousand|hundred)\b)?(?:[-\s]?(km|kilomet(?:er|re)s?|miles?)\b)?",
     re.IGNORECASE,
 )
 _SCALE = {"million": 1e6, "thousand": 1e3, "hundred": 1e2}
@@ -254,6 +271,8 @@ def figures(text: str, sentence_starts: list[int] | None = None) -> list[Figure]
     out: list[Figure] = []
     seen: set[tuple[str, float]] = set()
     for m in _NUMBER.finditer(text):
+        if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in ".,"):
+            continue  # the tail of "A-50", "1.5", "2,5"
         number, scale, unit = m.group(1), m.group(2), m.group(3)
         value = float(number.replace(",", "")) * _SCALE.get((scale or "").lower(), 1)
         s = bisect_right(sentence_starts, m.start()) - 1

@@ -1,0 +1,32 @@
+from streams.evaluate import Counts, load, score
+from tests.conftest import ROOT
+
+
+def test_counts():
+    c = Counts()
+    c.add({"a", "b"}, {"b", "c"})
+    assert (c.tp, c.fp, c.fn) == (1, 1, 1)
+    assert c.precision == c.recall == c.f1 == 0.5
+
+
+def test_score_counts_feeds_and_entities():
+    items = [
+        {"article_id": "x1", "body": "Russian missiles struck Kharkiv overnight, killing 3 people.",
+         "expected": {"feeds": ["strikes"], "places": ["Kharkiv"], "figures": [{"kind": "killed", "value": 3}]}},
+        {"article_id": "x2", "body": "The striker scored twice in Lviv.", "expected": {"feeds": []}},
+        {"article_id": "x3", "body": "Farmers met to discuss grain.", "expected": {"feeds": ["diplomacy"]}},
+    ]
+    report = score(items)
+    assert report.items == 3 and report.exact == 2
+    assert (report.feeds["strikes"].tp, report.feeds["strikes"].fp) == (1, 0)
+    assert report.feeds["diplomacy"].fn == 1
+    assert report.entities["places"].tp == 1
+    assert report.entities["figures"].tp == 1
+    assert report.errors == [("x3", [], ["diplomacy"])]
+
+
+def test_corpus_files_load():
+    dev = load(ROOT / "tests/corpus/dev.jsonl")
+    heldout = load(ROOT / "tests/corpus/heldout.jsonl")
+    assert len(dev) + len(heldout) >= 150
+    assert not {i["article_id"] for i in dev} & {i["article_id"] for i in heldout}
