@@ -6,6 +6,7 @@
     newswire tail TOPIC --broker HOST:PORT [--from-beginning] [--timeout S] [--json]
     newswire tag PATH... [--text]
     newswire evaluate CORPUS... [--json] [--min-f1 F]
+    newswire bench [--kind embedded|kafka | --broker HOST:PORT] [--articles N] [--json]
     newswire demo [--keep-running]
 
 ``--broker`` defaults to NEWSWIRE_BROKER; every other setting is read by
@@ -207,6 +208,17 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="one JSON object per corpus")
     e.add_argument("--min-f1", type=float, help="exit 1 when any feed's F1 is below this")
     e.set_defaults(func=cmd_evaluate)
+
+    bn = sub.add_parser("bench", help="throughput against raw aiokafka, tagging cost, latency, memory")
+    where = bn.add_mutually_exclusive_group()
+    where.add_argument("--kind", choices=("embedded", "kafka"), default="embedded", help="start this broker")
+    where.add_argument("--broker", help="use a running broker instead (its feeds get synthetic articles)")
+    bn.add_argument("--articles", type=int, default=20000, help="backlog size for the throughput runs")
+    bn.add_argument("--rate", type=float, default=1000.0, help="offered rate (articles/s) for the latency run")
+    bn.add_argument("--latency-seconds", type=float, default=10.0, help="length of the latency run")
+    bn.add_argument("--partitions", type=int, default=4)
+    bn.add_argument("--json", action="store_true", help="print one JSON object")
+    bn.set_defaults(func=lambda args: __import__("streams.bench", fromlist=["main"]).main(args))
 
     d = sub.add_parser("demo", help="embedded broker + worker + replay of seeds/, then print the feeds")
     d.add_argument("--keep-running", action="store_true", help="leave broker and worker up until Ctrl-C")
