@@ -54,23 +54,9 @@ def cmd_broker(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    import faust
+    from .app import run_worker
 
-    from . import topics
-    from .app import create_app
-
-    settings = _settings(args)
-    logging.basicConfig(level=settings.log_level)
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    created = loop.run_until_complete(topics.ensure_topics(settings))
-    if created:
-        print(f"created topics: {', '.join(created)}", file=sys.stderr)
-    app = create_app(settings)
-    print(f"worker: broker {settings.broker}, group {settings.app_id}, "
-          f"metrics http://{settings.web_host}:{settings.web_port}/metrics", file=sys.stderr, flush=True)
-    worker = faust.Worker(app, loop=loop, loglevel=settings.log_level.lower(), quiet=True)
-    worker.execute_from_commandline()
+    run_worker(_settings(args))
     return 0
 
 
