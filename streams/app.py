@@ -94,6 +94,9 @@ def create_app(settings: Settings) -> faust.App:
         producer_linger=0.005,  # batch produce requests for 5 ms instead of one request per message
         producer_max_batch_size=256 * 1024,
         broker_max_poll_records=BATCH_MAX,
+        broker_session_timeout=settings.session_timeout,
+        broker_heartbeat_interval=max(1, settings.session_timeout // 4),
+        broker_commit_interval=1.0,  # a killed worker's successor redoes at most ~1 s of work
         web_in_thread=False,
     )
     setup_prometheus_sensors(app, pattern="/metrics", name_prefix="newswire_faust")

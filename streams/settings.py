@@ -36,6 +36,9 @@ class Settings:
     dead_letter_payload_bytes: int = _doc(
         "At most this many bytes of a rejected message are copied into its dead letter.", 512 * 1024
     )
+    session_timeout: int = _doc(
+        "Seconds without a heartbeat before the group gives a dead worker's partitions to the others.", 10
+    )
     log_level: str = _doc("Log level of the worker and the CLI.", "WARNING")
     security_protocol: str = _doc("PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.", "PLAINTEXT")
     sasl_mechanism: str = _doc("PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (with a SASL protocol).", "PLAIN")

@@ -111,3 +111,11 @@ def test_password_never_printed():
 def test_every_setting_is_documented():
     for name, _default, doc in describe():
         assert name.startswith("NEWSWIRE_") and doc
+
+
+def test_readme_documents_every_setting():
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, default, _doc in describe():
+        assert f"| `{name}` |" in readme, name
