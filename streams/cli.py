@@ -218,7 +218,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if getattr(args, "repeat", 1) < 1:
         parser().error("--repeat must be at least 1")
-    return args.func(args) or 0
+    try:
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        from aiokafka.errors import KafkaError
+
+        if not isinstance(exc, (KafkaError, OSError)):
+            raise
+        # a broker we cannot reach or that refuses us: one clear line, not a traceback
+        broker = getattr(args, "broker", None) or Settings.from_env().broker
+        print(f"newswire {args.command}: broker {broker}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -70,7 +70,7 @@ async def ensure_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL, 
             break
         except KafkaConnectionError:
             if asyncio.get_running_loop().time() > deadline:
-                raise
+                raise KafkaConnectionError(f"no broker answered at {settings.broker} within {timeout:.0f}s") from None
             await asyncio.sleep(0.5)
     try:
         existing = set(await admin.list_topics())
