@@ -20,6 +20,8 @@ REASONS = (
     "invalid_utf8",
     "invalid_json",
     "not_an_object",
+    "too_deep",
+    "duplicate_key",
     "unsupported_schema_version",
     "schema_violation",
     "empty_body",

@@ -19,6 +19,15 @@ EXPECTED_SEED_FEEDS = {
 }
 
 
+async def acknowledged(**kwargs):
+    """Stands in for faust's ``topic.send`` in agent tests: returns an already-acknowledged future."""
+    import asyncio
+
+    future = asyncio.get_running_loop().create_future()
+    future.set_result(None)
+    return future
+
+
 @pytest.fixture(scope="session")
 def seed_texts() -> dict[str, str]:
     return {p.stem: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}

@@ -10,7 +10,7 @@ from streams import metrics
 from streams.app import create_app
 from streams.schemas import validate
 from streams.settings import Settings
-from tests.conftest import EXPECTED_SEED_FEEDS
+from tests.conftest import EXPECTED_SEED_FEEDS, acknowledged as _acknowledged
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def sent(mock):
 
 async def drive(app, name, values, topic_names):
     topics = app.newswire_topics
-    mocks = {n: AsyncMock() for n in topic_names}
+    mocks = {n: AsyncMock(side_effect=_acknowledged) for n in topic_names}
     objects = {"normalised": topics.normalised, "dead_letter": topics.dead_letter, **topics.feeds}
     with _patched(objects, mocks):
         async with agent(app, name).test_context() as a:
