@@ -11,7 +11,7 @@ from typing import Literal
 
 RAW_VERSION = 1
 NORMALISED_VERSION = 1
-FEED_VERSION = 1
+FEED_VERSION = 2
 DEAD_LETTER_VERSION = 1
 
 Feed = Literal["strikes", "evacuations", "diplomacy", "unrouted"]
@@ -102,51 +102,73 @@ class Article:
         )
 
 
-@dataclass(frozen=True, slots=True)
+# The tag records are plain (not frozen) slotted dataclasses: tagging builds dozens per article, and a
+# frozen dataclass costs about five times as much to construct. Treat them as values all the same.
+
+
+@dataclass(slots=True)
 class Evidence:
+    """A sentence that made a rule fire: its text and offsets, and the cue's offsets in article.body."""
+
     rule: str
     cue: str
     sentence: str
     start: int
     end: int
+    cue_start: int
+    cue_end: int
+    weight: float  # the rule's weight: how much this sentence alone says the event happened
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
+class SubtypeInfo:
+    """A taxonomy subtype (data/taxonomy.toml) with its ACLED and CAMEO equivalents, where they exist."""
+
+    id: str
+    label: str
+    acled: str | None
+    cameo: str | None
+
+
+@dataclass(slots=True)
 class Category:
     category: Literal["strikes", "evacuations", "diplomacy"]
     confidence: float
     subtypes: list[str]
     evidence: list[Evidence]
+    rules: list[str] = field(default_factory=list)
+    subtype_details: list[SubtypeInfo] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Place:
     name: str
     kind: str
     country: str
-    region: str | None
+    region: str | None  # first-level division (oblast, krai, ...) when known
     lat: float
     lon: float
     mentions: int
+    geonames_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Actor:
     name: str
-    kind: Literal["person", "organisation", "armed_force", "state"]
+    kind: Literal["person", "organisation", "armed_force", "state", "government"]
     role: str | None
     affiliation: str | None
     mentions: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Weapon:
     name: str
     kind: str
     mentions: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Figure:
     kind: Literal["killed", "wounded", "evacuated", "displaced", "missiles", "drones", "convoy_km"]
     value: float
@@ -156,7 +178,7 @@ class Figure:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Tags:
     taxonomy_version: str
     categories: list[Category]
@@ -164,6 +186,7 @@ class Tags:
     actors: list[Actor] = field(default_factory=list)
     weapons: list[Weapon] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
+    rules_version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ feed (``unrouted``). ``route`` is pure; the agent writes the one
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import tomllib
 from dataclasses import dataclass
@@ -61,12 +62,6 @@ def route(article: Article, tags: Tags | None = None, now: datetime | None = Non
     tags = tags if tags is not None else tag(article)
     feeds = feeds_for(tags)
     kept = {r.category for r in table().routes if r.feed in feeds}
-    tags = Tags(  # only the categories that routed are published
-        tags.taxonomy_version,
-        [c for c in tags.categories if c.category in kept],
-        tags.places,
-        tags.actors,
-        tags.weapons,
-        tags.figures,
-    )
+    # only the categories that routed are published
+    tags = dataclasses.replace(tags, categories=[c for c in tags.categories if c.category in kept])
     return FeedMessage(article.article_id, feeds, rfc3339(now), article, tags)

@@ -1,36 +1,64 @@
 """Stage 2, tag: what happened, where, who, with what.
 
-``tag(article) -> Tags`` is pure. It finds every phrase of every lexicon in
-one pass over the lower-cased body with an Aho–Corasick automaton
-(pyahocorasick): the event rules of ``data/tagging.toml`` (with their
-context words, vetoes, negators and hypotheticals), the places of
-``data/gazetteer.tsv``, the actors of ``data/actors.tsv`` and the weapons of
-``data/weapons.tsv``. No regex runs per rule, so the cost grows with the text,
-not with the number of rules. Figures (killed, evacuated, convoy lengths, ...)
-come from one scan for numbers.
+``tag(article) -> Tags`` is pure. One Aho–Corasick pass (pyahocorasick) over
+a folded copy of the body finds every phrase of every lexicon at once: the
+event rules of ``data/tagging.toml`` with their context words, masks, vetoes,
+negators, hypotheticals and habituals; the places of the gazetteer
+(``data/gazetteer.tsv`` and GeoNames, see ``streams.gazetteer``); the actors of
+``data/actors.tsv`` and the titles that introduce other people; the weapons of
+``data/weapons.tsv``; number words and the words figures hang on.
+
+The folded copy has one character per character of the body (letters
+lower-cased, every other character a space), so offsets carry over unchanged
+and every phrase is matched on whole words: phrases are stored as
+``" phrase "``. No regular expression runs per rule; the few that run (a number,
+a name after a title, a clause break) are anchored or run over a few words, and
+have no nested quantifiers, so they cannot backtrack catastrophically.
+Sentence breaks come from ``bytes.find``.
+
+Speed: the pass costs about as much as the Python loop that files its matches,
+so everything else runs only where a cue, an entity or a number was found
+(``python -m streams.tag`` measures µs per article).
+
+Deciding that a sentence reports an event, not a mention, is the rules'
+business: a cue fires unless a mask covers it ("hunger strike"), the sentence
+holds a veto of its category, a required context word is missing, a negator
+stands just before it ("no evacuation was ordered") or a negating phrase just
+after it ("evacuation was not needed"), a hypothetical marker opens its clause
+("could strike", "if talks were to happen"), or a habitual marker stands next
+to it ("shelled almost daily").
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import re
 import tomllib
 from bisect import bisect_right
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from operator import itemgetter
 from pathlib import Path
 
 import ahocorasick
 
 from . import gazetteer
-from .records import Actor, Article, Category, Evidence, Figure, Place, Tags, Weapon
+from .records import Actor, Article, Category, Evidence, Figure, Place, SubtypeInfo, Tags, Weapon
 
 DATA = Path(__file__).resolve().parent / "data"
 MAX_EVIDENCE = 5  # sentences kept per category: enough to judge, small on the wire
 
-_WORD = re.compile(r"\w+")
-_SENTENCE_BREAK = re.compile(r"[.!?…][\"”’»)]*\s+(?=[\"“‘«(]?[A-Z0-9])|\n+")
+#: Folding table: ASCII letters lower-cased, digits kept, every other byte (and '?' from a
+#: non-ASCII character, see fold()) a space. One output character per input character.
+_FOLD = bytes((c | 0x20) if (65 <= c <= 90 or 97 <= c <= 122) else c if 48 <= c <= 57 else 32 for c in range(256))
+_CLAUSE_BREAK = re.compile(r"[,;:()\[\]–—]| - | but | while | whereas | although ")
+_NAME = re.compile(r" ((?:[A-Z][a-zà-ÿ'’]+|[A-Z]{2}|[A-Z]\.)(?:[ -](?:[A-Z][a-zà-ÿ'’]+|[A-Z]{2})){1,2})\b")
+
+
+def fold(text: str) -> str:
+    """Lower-cased letters and digits, everything else a space; same length as ``text``."""
+    return text.encode("ascii", "replace").translate(_FOLD).decode("ascii")
 
 
 def _forms(word: str) -> set[str]:
@@ -51,8 +79,13 @@ def _forms(word: str) -> set[str]:
     return forms
 
 
+# hit kinds (small ints: compared in the hot loop)
+CUE, CONTEXT, MASK, VETO, NEG, NEG_AFTER, HYP, HABIT, UNGUARD, PLACE, ACTOR, WEAPON, TITLE, NUMBER, FIGWORD = range(15)
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
+    index: int
     id: str
     category: str
     subtype: str
@@ -61,21 +94,44 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
-class Hit:
-    """What a lexicon phrase means: kind is cue, context, veto, negator, hypothetical, place, actor or weapon."""
+class Subtype:
+    id: str
+    feed: str
+    label: str
+    acled: str | None
+    cameo: str | None
+    note: str | None
 
-    kind: str
-    ref: object
-    surface: str  # the phrase as written in the lexicon
-    exact: str | None = None  # set for short acronyms (US, UN, EU, KAB): the text must match in capitals
+
+@dataclass(slots=True)
+class FigureRules:
+    fillers: frozenset[str]
+    people: frozenset[str]
+    subset: frozenset[str]  # one or two words
+    not_counts_after: frozenset[str]  # "no" one, "the" one
+    after: dict[str, tuple]  # first word → ((words after the number, kind), ...), longest first
+    before: dict[str, tuple]  # last word → ((words before the number, kind), ...), longest first
+    max_after: int
+    people_by_sentence: tuple[tuple[str, str], ...]  # (sentence mark, kind) for "N people" alone
+    needs: dict[str, str]  # kind → the sentence mark it needs
+    units: dict[str, str]  # word after a number → unit ("km")
+    scale: dict[str, float]
 
 
 @dataclass(slots=True)
 class Lexicon:
     version: str
+    taxonomy_version: str
     window: int
     automaton: ahocorasick.Automaton
-    rules: dict[str, Rule]
+    rules: tuple[Rule, ...]
+    subtypes: dict[str, Subtype]
+    place_senses: dict[str, tuple[tuple[str, ...], tuple[str, ...], object]]
+    figures: FigureRules
+    categories: tuple[str, ...]
+    rules_by_id: dict[str, Rule]
+    subtype_info: dict[str, SubtypeInfo]
+    place_names: frozenset[str]  # folded, for telling "Kyivskyi district" from a place
 
 
 def _tsv(name: str) -> list[list[str]]:
@@ -90,225 +146,698 @@ def _variants(row: list[str], first: int) -> tuple[str, ...]:
     return (row[0], *(v for v in (row[first] if len(row) > first else "").split(";") if v))
 
 
-@functools.cache
-def lexicon() -> Lexicon:
-    cfg = tomllib.loads((DATA / "tagging.toml").read_text(encoding="utf-8"))
-    phrases: dict[str, list[Hit]] = defaultdict(list)
-
-    def add(phrase: str, hit: Hit, inflect: bool = True) -> None:
-        if _is_acronym(phrase):
-            hit = Hit(hit.kind, hit.ref, hit.surface, phrase)
-        options = [_forms(w) if inflect else {w} for w in phrase.lower().split()]
-        for combo in itertools.product(*options):
-            phrases[" ".join(combo)].append(hit)
-
-    for word in cfg["negators"]:
-        add(word, Hit("negator", None, word), inflect=False)
-    for word in cfg["hypothetical"]:
-        add(word, Hit("hypothetical", None, word), inflect=False)
-    for category, words in cfg["vetoes"].items():
-        for p in words:
-            add(p, Hit("veto", category, p))
-    rules = {}
-    for r in cfg["rule"]:
-        rule = Rule(r["id"], r["category"], r["subtype"], float(r["weight"]), bool(r.get("context")))
-        rules[rule.id] = rule
-        for p in r["cues"]:
-            add(p, Hit("cue", rule, p))
-        for p in r.get("context", ()):
-            add(p, Hit("context", rule.id, p))
-    for e in gazetteer.entries():
-        for p in (e.name, *e.variants):
-            add(p, Hit("place", e, p), inflect=False)
-    for row in _tsv("actors.tsv"):
-        actor = (row[0], row[1], row[2] or None, row[3] or None)
-        for p in _variants(row, 4):
-            add(p, Hit("actor", actor, p), inflect=False)
-    for row in _tsv("weapons.tsv"):
-        for p in _variants(row, 2):
-            add(p, Hit("weapon", (row[0], row[1]), p))
-
-    automaton = ahocorasick.Automaton()
-    for key, hits in phrases.items():
-        automaton.add_word(key, (len(key), tuple(dict.fromkeys(hits))))
-    automaton.make_automaton()
-    return Lexicon(cfg["version"], cfg["window"], automaton, rules)
-
-
 def _is_acronym(surface: str) -> bool:
     letters = surface.replace(".", "")
     return len(letters) <= 4 and letters.isupper()
 
 
-def _find(lex: Lexicon, text: str) -> list[tuple[int, int, Hit]]:
-    """Every lexicon phrase in the text, as (start, end, hit): whole words, one pass."""
-    lowered = text.lower()
-    n = len(lowered)
-    found = []
-    for last, (length, hits) in lex.automaton.iter(lowered):
-        start, end = last - length + 1, last + 1
-        if (start and lowered[start - 1].isalnum()) or (end < n and lowered[end].isalnum()):
-            continue  # inside a longer word
-        for hit in hits:
-            if hit.exact is None or text[start:end] == hit.exact:
-                found.append((start, end, hit))
-    return found
+def taxonomy() -> tuple[str, dict[str, Subtype], dict[str, str]]:
+    """(version, subtype id → Subtype, feed → description) from data/taxonomy.toml."""
+    cfg = tomllib.loads((DATA / "taxonomy.toml").read_text(encoding="utf-8"))
+    subtypes = {}
+    for feed, spec in cfg["feed"].items():
+        for s in spec["subtype"]:
+            subtypes[s["id"]] = Subtype(s["id"], feed, s["label"], s.get("acled") or None, s.get("cameo") or None,
+                                        s.get("note") or None)
+    return cfg["version"], subtypes, {f: spec["description"] for f, spec in cfg["feed"].items()}
+
+
+@functools.cache
+def lexicon() -> Lexicon:
+    cfg = tomllib.loads((DATA / "tagging.toml").read_text(encoding="utf-8"))
+    taxonomy_version, subtypes, feeds = taxonomy()
+    phrases: dict[str, list[tuple]] = {}
+
+    def add(phrase: str, kind: int, ref: object = None, inflect: bool = True, upper: bool = False) -> None:
+        # check: None, True (the text must start with a capital) or the exact text (acronyms: US, UN, KAB)
+        check = phrase if _is_acronym(phrase) else True if upper else None
+        options = [_forms(w) if inflect else {w} for w in phrase.lower().split()]
+        for combo in itertools.product(*options):
+            key = fold(" ".join(combo))
+            if key.strip():
+                phrases.setdefault(key, []).append((kind, ref, check))
+
+    for word in cfg["negators"]:
+        add(word, NEG, inflect=False)
+    for word in cfg["negated_after"]:
+        add(word, NEG_AFTER, inflect=False)
+    for word in cfg["hypothetical"]:
+        add(word, HYP, inflect=False)
+    for word in cfg["habitual"]:
+        add(word, HABIT, inflect=False)
+    for word in cfg["unguard"]:
+        add(word, UNGUARD, inflect=False)
+    for category, words in cfg["masks"].items():
+        for p in words:
+            add(p, MASK, category)
+    for category, words in cfg["vetoes"].items():
+        for p in words:
+            for c in (feeds if category == "all" else (category,)):
+                add(p, VETO, c)
+
+    rules: list[Rule] = []
+    context_of: dict[str, list[int]] = {}
+    for r in cfg["rule"]:
+        rule = Rule(len(rules), r["id"], r["category"], r["subtype"], float(r["weight"]), bool(r.get("context")))
+        if rule.subtype not in subtypes or subtypes[rule.subtype].feed != rule.category:
+            raise ValueError(f"rule {rule.id}: subtype {rule.subtype!r} is not a {rule.category} subtype in taxonomy.toml")
+        rules.append(rule)
+        for p in r["cues"]:
+            add(p, CUE, rule)
+        for p in r.get("context", ()):
+            context_of.setdefault(p, []).append(rule.index)
+    # "@weapon", "@state", ...: every name the lexicons have for such an entity is a context word
+    marker_phrases: dict[str, list[tuple[str, bool]]] = {"weapon": [], "place": []}
+    for row in _tsv("weapons.tsv"):
+        marker_phrases["weapon"] += [(p, True) for p in _variants(row, 2)]
+    for row in _tsv("actors.tsv"):
+        marker_phrases.setdefault(row[1], []).extend((p, False) for p in _variants(row, 4))
+    for e in gazetteer.entries():
+        marker_phrases["place"] += [(p, False) for p in (e.name, *e.variants)]
+    for p, indices in context_of.items():
+        if p.startswith("@"):
+            for phrase, inflect in marker_phrases[p[1:]]:
+                add(phrase, CONTEXT, _mask(indices), inflect=inflect)
+        else:
+            add(p, CONTEXT, _mask(indices))
+
+    for e in gazetteer.places():
+        for p in (e.name, *e.variants):
+            add(p, PLACE, e, inflect=False, upper=not e.curated)
+        for p in e.strict:
+            add(p, PLACE, e, inflect=False, upper=True)
+    by_name = {e.name: e for e in gazetteer.entries()}
+    senses = {}
+    for sense in cfg.get("place_sense", ()):
+        senses[sense["name"]] = (tuple(f" {fold(w)} " for w in sense["preceded_by"]),
+                                 tuple(f" {fold(w)} " for w in sense.get("unless_followed_by", ())),
+                                 by_name[sense["resolves_to"]])
+    for row in _tsv("actors.tsv"):
+        actor = (row[0], row[1], row[2] or None, row[3] or None)
+        for p in _variants(row, 4):
+            add(p, ACTOR, actor, inflect=False, upper=row[1] == "person")
+    for title in cfg["titles"]:
+        add(title, TITLE, title, inflect=False)
+    for row in _tsv("weapons.tsv"):
+        weapon = (row[0], row[1])
+        for p in _variants(row, 2):  # "Hawk", "Tor", "Neptune": a capitalised name must be capitalised in the text
+            add(p, WEAPON, weapon, upper=p[:1].isupper())
+
+    fig = cfg["figures"]
+    for word, value in _number_words(fig).items():
+        add(word, NUMBER, value, inflect=False)
+    for mark, words in fig["marks"].items():
+        for p in words:
+            add(p, FIGWORD, mark, inflect=False)
+
+    automaton = ahocorasick.Automaton()
+    for key, hits in phrases.items():
+        automaton.add_word(f" {key} ", (len(key), tuple(dict.fromkeys(hits))))
+    for digit in "0123456789":  # the first digit of every number (no trailing space: start = end)
+        automaton.add_word(f" {digit}", (0, ((NUMBER, None, None),)))  # no trailing space: start = end
+    automaton.make_automaton()
+
+    def split(words) -> dict[tuple[str, ...], str]:
+        return {tuple(fold(w).split()): kind for kind, ws in words.items() for w in ws}
+
+    after, before = _index(split(fig["after"]), 0), _index(split(fig["before"]), -1)
+    figures = FigureRules(
+        fillers=frozenset(fold(" ".join(fig["fillers"])).split()),
+        people=frozenset(p for w in fig["people"] for p in _forms(w)),
+        subset=frozenset(" ".join(fold(w).split()) for w in fig["subset"]),
+        not_counts_after=frozenset(fig["not_counts_after"]),
+        after=after,
+        before=before,
+        max_after=int(fig["max_after"]),
+        people_by_sentence=tuple((m, k) for m, k in fig["people_by_sentence"]),
+        needs=dict(fig.get("needs", {})),
+        units={w: unit for unit, ws in fig["units"].items() for w in ws},
+        scale={w: float(v) for w, v in fig["scale"].items()},
+    )
+    return Lexicon(cfg["version"], taxonomy_version, int(cfg["window"]), automaton, tuple(rules), subtypes,
+                   senses, figures, tuple(feeds), {r.id: r for r in rules},
+                   {k: SubtypeInfo(v.id, v.label, v.acled, v.cameo) for k, v in subtypes.items()},
+                   frozenset(k for k, hits in phrases.items() if any(h[0] == PLACE for h in hits)))
+
+
+def _index(phrases: dict[tuple[str, ...], str], at: int) -> dict[str, tuple]:
+    out: dict[str, list] = {}
+    for phrase, kind in sorted(phrases.items(), key=lambda p: -len(p[0])):
+        out.setdefault(phrase[at], []).append((phrase, kind))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _mask(indices) -> int:
+    """Rule indices as a bit mask: a sentence's contexts are OR-ed together in C (functools.reduce)."""
+    return functools.reduce(operator.or_, (1 << i for i in indices), 0)
+
+
+def _number_words(fig: dict) -> dict[str, float]:
+    units = {w: i for i, w in enumerate(fig["number_words"]["units"], start=1)}
+    tens = {w: 10 * i for i, w in enumerate(fig["number_words"]["tens"], start=2)}
+    out: dict[str, float] = {**units, **tens}
+    for t, tv in tens.items():
+        for u, uv in units.items():
+            if uv < 10:
+                out[f"{t} {u}"] = tv + uv  # "thirty-eight" folds to "thirty eight"
+    return out
+
+
+# ---------------------------------------------------------------- the pass
+
+_BREAK_TABLE = bytes.maketrans(b"!?)\"'", b".....")  # sentence-final marks and closing quotes all become "."
+_SENTENCE_OPENERS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.(")
+_NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
 
 
 def tag(article: Article) -> Tags:
     """Categories with confidence and evidence, plus places, actors, weapons and figures."""
     lex = lexicon()
     text = article.body
-    sentence_starts = [0] + [m.end() for m in _SENTENCE_BREAK.finditer(text)]
-    found = _find(lex, text)
-    places, actors, weapons = _entities(found)
+    folded = fold(text)
+    scan = _scan(lex, text, folded, _sentence_starts(text))
+    places, actors, weapons = _entities(lex, text, folded, scan.entities)
     return Tags(
-        taxonomy_version=lex.version,
-        categories=_categories(lex, text, sentence_starts, found),
+        taxonomy_version=lex.taxonomy_version,
+        rules_version=lex.version,
+        categories=_categories(lex, text, folded, scan),
         places=places,
         actors=actors,
         weapons=weapons,
-        figures=figures(text, sentence_starts),
+        figures=_figures(lex, text, folded, scan),
     )
 
 
-def _categories(lex: Lexicon, text: str, sentence_starts: list[int], found) -> list[Category]:
-    by_sentence: dict[int, list[tuple[int, int, Hit]]] = defaultdict(list)
-    for start, end, hit in found:
-        if hit.kind in ("cue", "context", "veto", "negator", "hypothetical"):
-            by_sentence[bisect_right(sentence_starts, start) - 1].append((start, end, hit))
+def _sentence_starts(text: str) -> list[int]:
+    """Offsets where sentences start: after . ! ? … (and closing quotes) and spaces, before a capital, a
+    digit or an opening bracket; and after line breaks. bytes.find, not a regex: on a 3 KB article the
+    regex engine costs more than the whole tagging pass."""
+    b = text.encode("ascii", "replace").translate(_BREAK_TABLE)  # one byte per character, so offsets carry over
+    out = [0]
+    find = b.find
+    n = len(b)
+    i = find(b". ")
+    while i >= 0:
+        j = i + 2
+        while j < n and b[j] == 32:
+            j += 1
+        if j < n and b[j] in _SENTENCE_OPENERS:
+            out.append(j)
+        i = find(b". ", j)
+    i = find(b"\n")
+    if i >= 0:
+        while i >= 0:
+            j = i + 1
+            while j < n and b[j] == 10:
+                j += 1
+            out.append(j)
+            i = find(b"\n", j)
+        out = sorted(set(out))
+    return out
 
-    fired: dict[str, dict[str, Evidence]] = defaultdict(dict)  # category → rule id → first evidence
-    sentences_of: dict[str, list[Evidence]] = defaultdict(list)
-    for s, hits in sorted(by_sentence.items()):
-        vetoed = {h.ref for _, _, h in hits if h.kind == "veto"}
-        contexts = {h.ref for _, _, h in hits if h.kind == "context"}
-        guards = [end for _, end, h in hits if h.kind in ("negator", "hypothetical")]
-        for start, end, h in hits:
-            if h.kind != "cue":
+
+@dataclass(slots=True)
+class Scan:
+    """The matches of one pass, by kind; positions are the automaton's: ``last`` is the end of the phrase + 1."""
+
+    breaks: list[int]
+    cues: list  # (last, length, rule, check)
+    context_at: list  # last of each context phrase
+    context_rules: list  # its rules, as a bit mask
+    vetoes: list  # (last, category)
+    guards: list  # (start, end, kind): negators, hypotheticals, habituals, unguards
+    masks: list  # (start, end, category)
+    entities: list  # (start, -length, kind, ref): those whose case check passed
+    numbers: list  # (last, length, value or None for the first digit of a number)
+    marks: list  # (last, figure mark)
+
+
+def _scan(lex: Lexicon, text: str, folded: str, breaks: list[int]) -> Scan:
+    """The one pass: every lexicon phrase in the text, sorted into what each later step needs.
+
+    This loop runs once per match and, in Python, costs more per match than the automaton does:
+    it only files each match; everything else waits until it is known to be needed."""
+    cues, masks, guards, vetoes, entities, numbers, marks = [], [], [], [], [], [], []
+    context_at, context_rules = [], []
+    add_context_at, add_context_rules = context_at.append, context_rules.append
+    add_entity, add_cue = entities.append, cues.append
+    for last, (length, hits) in lex.automaton.iter(f" {folded} "):
+        for kind, ref, check in hits:
+            if kind == CONTEXT:
+                add_context_at(last)
+                add_context_rules(ref)
+            elif kind >= PLACE:
+                if kind <= TITLE:
+                    start = last - 1 - length
+                    if check is None or (text[start].isupper() if check is True else text[start:last - 1] == check):
+                        add_entity((start, -length, kind, ref))
+                elif kind == NUMBER:
+                    numbers.append((last, length, ref))
+                else:
+                    marks.append((last, ref))
+            elif kind == CUE:
+                add_cue((last, length, ref, check))
+            elif kind == VETO:
+                vetoes.append((last, ref))
+            elif kind == MASK:
+                masks.append((last - 1 - length, last - 1, ref))
+            else:
+                guards.append((last - 1 - length, last - 1, kind))
+    return Scan(breaks, cues, context_at, context_rules, vetoes, guards, masks, entities, numbers, marks)
+
+
+def _categories(lex: Lexicon, text: str, folded: str, scan: Scan) -> list[Category]:
+    if not scan.cues:
+        return []
+    breaks = scan.breaks
+    n_breaks = len(breaks)
+    vetoes = {(bisect_right(breaks, last - 2) - 1, category) for last, category in scan.vetoes}
+    guards: dict[int, list] = {}
+    unguards = []
+    for g in scan.guards:
+        if g[2] == UNGUARD:
+            unguards.append(g)
+        else:
+            guards.setdefault(bisect_right(breaks, g[0]) - 1, []).append(g)
+    masks: dict[str, list] = {}
+    for m0, m1, c in scan.masks:
+        masks.setdefault(c, []).append((m0, m1))
+    contexts: dict[int, int] = {}  # sentence → bit mask of the rules whose context words it holds (filled lazily)
+
+    fired: dict[str, dict[str, Evidence]] = {}  # category → rule id → first evidence
+    sentences_of: dict[str, list[Evidence]] = {}
+    shown: dict[str, set[int]] = {}  # category → sentences already given as evidence
+    for last, length, rule, check in scan.cues:
+        end = last - 1
+        start = end - length
+        s = bisect_right(breaks, start) - 1
+        category = rule.category
+        rules = fired.get(category)
+        if rules is not None and rule.id in rules:
+            seen = shown[category]
+            if s in seen or len(seen) >= MAX_EVIDENCE:
+                continue  # this cue could add nothing: its rule fired and its sentence is shown or not wanted
+        if check is not None and text[start:end] != check:
+            continue
+        if rule.has_context:
+            found = contexts.get(s)
+            if found is None:
+                positions = scan.context_at
+                lo = bisect_right(positions, breaks[s])
+                hi = bisect_right(positions, breaks[s + 1]) if s + 1 < n_breaks else len(positions)
+                found = contexts[s] = functools.reduce(operator.or_, scan.context_rules[lo:hi], 0)
+            if not found >> rule.index & 1:
                 continue
-            rule: Rule = h.ref
-            if rule.category in vetoed or (rule.has_context and rule.id not in contexts):
-                continue
-            if any(g <= start and len(_WORD.findall(text, g, start)) < lex.window for g in guards):
-                continue  # "no evacuation", "could strike": within `window` words before the cue
-            s_start = sentence_starts[s]
-            s_end = sentence_starts[s + 1] if s + 1 < len(sentence_starts) else len(text)
-            sentence = text[s_start:s_end].rstrip()
-            ev = Evidence(rule.id, text[start:end], sentence, s_start, s_start + len(sentence))
-            fired[rule.category].setdefault(rule.id, ev)
-            if len(sentences_of[rule.category]) < MAX_EVIDENCE and all(
-                e.start != s_start for e in sentences_of[rule.category]
-            ):
-                sentences_of[rule.category].append(ev)
+        if vetoes and (s, category) in vetoes:
+            continue
+        if category in masks and any(m0 < end and start < m1 for m0, m1 in masks[category]):
+            continue
+        if s in guards and _guarded(lex, text, folded, start, end, guards[s], unguards):
+            continue
+        if rules is None:
+            rules = fired[category] = {}
+            kept = sentences_of[category] = []
+            seen = shown[category] = set()
+        else:
+            kept = sentences_of[category]
+            seen = shown[category]
+        new_sentence = s not in seen and len(seen) < MAX_EVIDENCE
+        s_start = breaks[s]
+        s_end = breaks[s + 1] if s + 1 < n_breaks else len(text)
+        sentence = text[s_start:s_end].rstrip()
+        ev = Evidence(rule.id, text[start:end], sentence, s_start, s_start + len(sentence), start, end, rule.weight)
+        if rule.id not in rules:
+            rules[rule.id] = ev
+        if new_sentence:
+            kept.append(ev)
+            seen.add(s)
 
     out = []
     for category, rules in fired.items():
         miss = 1.0
-        for rule_id in rules:
-            miss *= 1.0 - lex.rules[rule_id].weight
-        evidence = list(sentences_of[category])
+        for ev in rules.values():
+            miss *= 1.0 - ev.weight
+        evidence = sentences_of[category]
+        shown = {id(e) for e in evidence}
         for ev in rules.values():  # every rule that fired shows at least one sentence
-            if ev not in evidence:
+            if id(ev) not in shown:
                 evidence.append(ev)
-        subtypes = sorted({lex.rules[r].subtype for r in rules})
-        out.append(Category(category, round(1.0 - miss, 4), subtypes, sorted(evidence, key=lambda e: e.start)))
-    out.sort(key=lambda c: (-c.confidence, c.category))
+        subtypes = sorted({lex.rules_by_id[r].subtype for r in rules})
+        evidence.sort(key=_by_start)
+        out.append(Category(category, round(1.0 - miss, 4), subtypes, evidence, sorted(rules),
+                            [lex.subtype_info[st] for st in subtypes]))
+    out.sort(key=_by_confidence)
     return out
 
 
-def _entities(found) -> tuple[list[Place], list[Actor], list[Weapon]]:
-    # Longest match wins where phrases of one kind overlap ("Dnipro River" over "Dnipro").
-    reached: dict[str, int] = {"place": -1, "actor": -1, "weapon": -1}  # end of the last match kept
-    counts: dict[tuple[str, object], int] = {}
-    entities = [f for f in found if f[2].kind in reached]
-    entities.sort(key=lambda f: (f[0], f[0] - f[1]))
-    for start, end, hit in entities:
-        if start < reached[hit.kind]:
+def _case_ok(text: str, start: int, end: int, check) -> bool:
+    return text[start].isupper() if check is True else text[start:end] == check
+
+
+def _by_start(e: Evidence) -> int:
+    return e.start
+
+
+def _by_confidence(c: Category) -> tuple[float, str]:
+    return -c.confidence, c.category
+
+
+def _guarded(lex: Lexicon, text: str, folded: str, start: int, end: int, guards, unguards) -> bool:
+    """Is the cue at [start, end) negated, hypothetical or habitual? ``guards`` are its sentence's."""
+    window = lex.window
+    for g0, g1, kind in guards:
+        if unguards and any(u0 <= g0 and g1 <= u1 for u0, u1, _ in unguards):
             continue
-        reached[hit.kind] = end
-        key = (hit.kind, hit.ref)
-        counts[key] = counts.get(key, 0) + 1
-    places, actors, weapons = [], [], []
-    for (kind, ref), n in counts.items():
-        if kind == "place":
-            places.append(Place(ref.name, ref.kind, ref.country, ref.region, ref.lat, ref.lon, n))
-        elif kind == "actor":
+        if g1 <= start:  # before the cue
+            if kind == HYP:
+                if not _CLAUSE_BREAK.search(text, g1, start):
+                    return True
+            elif kind != NEG_AFTER and len(folded[g1:start].split()) < window:
+                return True  # negator or habitual
+        elif g0 >= end and kind != NEG and kind != HYP:  # after the cue
+            if len(folded[end:g0].split()) < window:
+                return True
+    return False
+
+
+# ---------------------------------------------------------------- entities
+
+
+def _entities(lex: Lexicon, text: str, folded: str, matches) -> tuple[list[Place], list[Actor], list[Weapon]]:
+    # Longest match wins where phrases of one kind overlap ("Dnipro River" over "Dnipro");
+    # a person's name wins over a place inside it.
+    found = sorted(matches, key=_START_LONGEST)
+    reached = [-1] * (TITLE + 1)
+    people: list[tuple[int, int]] = []
+    counts: dict[int, int] = {}  # id(ref) → mentions
+    refs: dict[int, tuple[int, object]] = {}
+    named: dict[str, list[int]] = {}  # a name found after a title → where
+    roles: dict[str, str] = {}
+    places = []
+    known_at: set[int] = set()  # where the names of people actors.tsv knows start
+    for start, negative_length, kind, ref in found:
+        if start < reached[kind]:
+            continue
+        end = start - negative_length
+        reached[kind] = end
+        if kind == PLACE:
+            places.append((start, end, ref))
+            continue
+        if kind == TITLE:
+            m = _NAME.match(text, end)
+            if m is None or m.group(1).split(" ", 1)[0] in _NOT_FIRST_NAMES:
+                continue
+            name = m.group(1)
+            people.append((m.start(1), m.end(1)))
+            named.setdefault(name, []).append(m.start(1))
+            if name not in roles:
+                roles[name] = text[start:end]
+            continue
+        if kind == ACTOR and ref[1] == "person":
+            people.append((start, end))
+            known_at.add(start)
+        key = id(ref)
+        if key in counts:
+            counts[key] += 1
+        else:
+            counts[key] = 1
+            refs[key] = (kind, ref)
+    senses = lex.place_senses
+    in_names = set()  # where the words of people's names start: a place there is part of a name
+    for p0, p1 in people:
+        in_names.add(p0)
+        i = text.find(" ", p0, p1)
+        while i >= 0:
+            in_names.add(i + 1)
+            i = text.find(" ", i + 1, p1)
+    for start, end, ref in places:
+        if start in in_names:
+            continue
+        if folded.startswith(_DISTRICT_WORDS, end) and _named_after_place(lex, folded[start:end]):
+            continue  # "Kyivskyi district", "Podilskyi district": a city district named after a place, not it
+        if ref.name in senses:
+            preceded, unless, other = senses[ref.name]
+            before = " " + folded[max(0, start - 16):start]
+            after = folded[end:end + 16]
+            if any(before.endswith(w) for w in preceded) and not any(after.startswith(w) for w in unless):
+                ref = other
+        key = id(ref)
+        if key in counts:
+            counts[key] += 1
+        else:
+            counts[key] = 1
+            refs[key] = (PLACE, ref)
+    out_places, actors, weapons = [], [], []
+    known = set()
+    for key, n in counts.items():
+        kind, ref = refs[key]
+        if kind == PLACE:
+            out_places.append(Place(ref.name, ref.kind, ref.country, ref.region, ref.lat, ref.lon, n, ref.geonames_id))
+        elif kind == ACTOR:
             name, akind, role, affiliation = ref
+            known.add(name)
             actors.append(Actor(name, akind, role, affiliation, n))
         else:
             weapons.append(Weapon(ref[0], ref[1], n))
-    key = lambda x: (-x.mentions, x.name)  # noqa: E731
-    return sorted(places, key=key), sorted(actors, key=key), sorted(weapons, key=key)
+    if named:
+        surnames = {a.name.rsplit(" ", 1)[-1] for a in actors if a.kind == "person"}
+        for name, where in named.items():
+            if name in known or name.rsplit(" ", 1)[-1] in surnames or any(w in known_at for w in where):
+                continue  # a known person, already counted under the canonical name
+            actors.append(Actor(name, "person", roles[name], None, len(where)))
+    return _most_mentioned(out_places), _most_mentioned(actors), _most_mentioned(weapons)
+
+
+_START_LONGEST = itemgetter(0, 1)
+
+
+def _start_longest_first(number: tuple) -> tuple[int, int]:
+    return number[0] - number[1], -number[1]
+
+_DISTRICT_WORDS = (" district", " raion", " street", " avenue", " square")
+_ADJECTIVAL = ("skyi", "skyy", "skiy", "sky", "ska", "ske", "yi", "iy", "y")
+
+
+def _named_after_place(lex: Lexicon, surface: str) -> bool:
+    """"kyivskyi" (Kyiv), "podilskyi" (Podilsk), not "bilhorod dnistrovskyi": an adjective made of a place name."""
+    return any(surface.endswith(a) and surface[:-len(a)] in lex.place_names for a in _ADJECTIVAL)
+
+
+_NAME_OF = operator.attrgetter("name")
+_MENTIONS_OF = operator.attrgetter("mentions")
+
+
+def _most_mentioned(items: list) -> list:
+    """Most mentioned first, then by name (two C-level sorts: the second is stable)."""
+    items.sort(key=_NAME_OF)
+    items.sort(key=_MENTIONS_OF, reverse=True)
+    return items
+
+
+_NOT_FIRST_NAMES = frozenset(
+    "The A An On In At Of For And But Said Says Told Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+)
 
 
 # ---------------------------------------------------------------- figures
 
-_NUMBER = re.compile(  # starts with \d so the scan is fast; the character before is checked in figures()
-    r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(million|thousand|hundred)\b)?(?:[-\s]?(km|kilomet(?:er|re)s?|miles?)\b)?",
-    re.IGNORECASE,
-)
-_SCALE = {"million": 1e6, "thousand": 1e3, "hundred": 1e2}
-#: (kind, words that must follow the number closely, words that may precede it, words the sentence must hold)
-_FIGURE_RULES: tuple[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
-    ("killed", ("killed", "dead", "died", "fatalities", "deaths", "lives", "bodies"), ("killed", "killing", "death toll of"), ()),
-    ("wounded", ("wounded", "injured", "injuries", "hurt"), ("wounded", "injuring", "injured"), ()),
-    ("evacuated", ("evacuated", "evacuees", "were evacuated", "have been evacuated"), ("evacuated", "evacuating"), ()),
-    ("evacuated", ("people", "residents", "civilians", "children", "patients"), (), ("evacuat",)),
-    ("displaced", ("fled", "displaced", "refugees", "have fled", "had fled", "flee"), ("displaced",), ()),
-    ("drones", ("drones", "drone", "uavs", "shaheds"), (), ()),
-    ("missiles", ("missiles", "missile", "rockets", "cruise missiles", "ballistic missiles"), (), ()),
-)
-_FILLER = re.compile(r"^(?:[\s,]|\b(?:more|than|over|about|around|some|nearly|almost|at|least|of|the|russian|ukrainian|"
-                     r"civilians?|people|soldiers|troops|servicemen|ukrainians|russians|residents|attack|enemy|"
-                     r"were|have|had|has|been|including|who)\b)*", re.IGNORECASE)
+
+def figures(text: str) -> list[Figure]:
+    """The figures of a bare text (killed, wounded, evacuated, displaced, drones, missiles, convoy lengths)."""
+    lex = lexicon()
+    folded = fold(text)
+    return _figures(lex, text, folded, _scan(lex, text, folded, _sentence_starts(text)))
 
 
-def figures(text: str, sentence_starts: list[int] | None = None) -> list[Figure]:
-    """Counts the text states: killed, wounded, evacuated, displaced, drones, missiles, convoy lengths."""
-    if sentence_starts is None:
-        sentence_starts = [0] + [m.end() for m in _SENTENCE_BREAK.finditer(text)]
+def _figures(lex: Lexicon, text: str, folded: str, scan: Scan) -> list[Figure]:
+    if not scan.numbers:
+        return []
+    rules = lex.figures
+    breaks = scan.breaks
+    n_breaks = len(breaks)
+    n_text = len(text)
+    marks: dict[int, set[str]] = {}
+    for last, mark in scan.marks:
+        marks.setdefault(bisect_right(breaks, last - 2) - 1, set()).add(mark)
     out: list[Figure] = []
-    seen: set[tuple[str, float]] = set()
-    for m in _NUMBER.finditer(text):
-        if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in ".,"):
-            continue  # the tail of "A-50", "1.5", "2,5"
-        number, scale, unit = m.group(1), m.group(2), m.group(3)
-        value = float(number.replace(",", "")) * _SCALE.get((scale or "").lower(), 1)
-        s = bisect_right(sentence_starts, m.start()) - 1
-        s_start = sentence_starts[s]
-        sentence = text[s_start:sentence_starts[s + 1] if s + 1 < len(sentence_starts) else len(text)].lower()
-        window = text[m.end():m.end() + 60].lower()
-        near = window.lstrip(" ,")
-        skip = _FILLER.match(window).end()
-        after = window[skip:]
-        before = text[max(s_start, m.start() - 20):m.start()].lower().rstrip(" ,")
-        found = None
-        if unit and unit.lower().startswith(("km", "kilomet")):
-            if "convoy" in sentence:
-                found = ("convoy_km", m.start(), m.end())
+    taken: set[tuple[str, int]] = set()  # (kind, sentence): one figure of a kind per sentence, the first
+    previous_end = -1
+    for last, length, value in sorted(scan.numbers, key=_start_longest_first):
+        end = last - 1
+        start = end - length
+        if start < previous_end:
+            continue  # "eight" inside "thirty-eight"
+        previous_end = end
+        if value is None:  # digits: read the whole number from the text
+            if start and text[start - 1] not in _BEFORE_NUMBER:
+                continue  # "A-50", "Kh-101", "12,000"'s tail, "09:30"'s minutes
+            m = _NUMBER.match(text, start)
+            end = m.end()
+            if end < n_text and (text[end] in ":%/" or (text[end].isalnum() and not _glued_unit(rules, folded, end))):
+                continue  # a time, a percentage, a date; "4x4", "0B": not a count ("64km" is a length)
+            value = float(m.group().replace(",", ""))
+        s = bisect_right(breaks, start) - 1
+        s_end = breaks[s + 1] if s + 1 < n_breaks else n_text
+        words = folded[end:min(s_end, end + 80)].split()
+        unit = None
+        if words:
+            first = words[0]
+            if first in _NOT_COUNTS:
+                continue
+            if first in rules.scale:
+                value *= rules.scale[first]
+                end = folded.index(first, end) + len(first)
+                words = words[1:]
+                first = words[0] if words else ""
+            if first in rules.units:
+                unit = rules.units[first]
+                end = folded.index(first, end) + len(first)
+                words = words[1:]
+        s_start = breaks[s]
+        before_words = folded[max(s_start, start - 40):start].split()
+        if before_words and (before_words[-1] in rules.subset or " ".join(before_words[-2:]) in rules.subset):
+            continue  # "including 287 children": a subset of a figure already given
+        if value == 1 and before_words and before_words[-1] in rules.not_counts_after:
+            continue  # "no one was hurt", "the one missile that got through"
+        mark = marks.get(s, ())
+        kind, f_start, f_end = None, start, end
+        if unit is not None:
+            if rules.needs.get("convoy_km") in mark:
+                kind = "convoy_km"
         else:
-            for kind, follows, precedes, needs in _FIGURE_RULES:
-                if not all(w in sentence for w in needs):
-                    continue
-                word = next((w for w in follows if near.startswith(w)), None)
-                if word:  # "12,000 people" before "12,000 people were killed"
-                    found = (kind, m.start(), m.end() + len(window) - len(near) + len(word))
-                    break
-                word = next((w for w in follows if after.startswith(w)), None)
-                if word:
-                    found = (kind, m.start(), m.end() + skip + len(word))
-                    break
-                word = next((w for w in precedes if before.endswith(w)), None)
-                if word:
-                    found = (kind, m.start() - (len(text[max(s_start, m.start() - 20):m.start()]) - len(before)) - len(word), m.end())
-                    break
-        if found is None:
+            people = 0
+            if words:
+                kind, f_end, people = _after(rules, text, folded, words, end)
+            if kind is None and before_words:
+                kind, f_start = _before(rules, text, folded, before_words, start)
+            if kind is None and people:
+                for sentence_mark, k in rules.people_by_sentence:
+                    if sentence_mark in mark:
+                        kind, f_end = k, people  # "12,000 people" in a sentence about an evacuation
+                        break
+            if kind is not None and kind in rules.needs and rules.needs[kind] not in mark:
+                kind = None
+        if kind is None or (kind != "convoy_km" and value != int(value)):
             continue
-        kind, start, end = found
-        if (kind, s) in seen or (kind, value) in seen or (kind != "convoy_km" and value != int(value)):
-            continue  # one figure of a kind per sentence, each value once; fractional counts are not counts
-        seen.update(((kind, s), (kind, value)))
-        out.append(Figure(kind, int(value) if value == int(value) else value, "km" if kind == "convoy_km" else None,
-                          text[start:end], start, end))
+        if "update" in mark:  # "the toll rises to 16 killed": the latest total replaces the earlier ones
+            out = [f for f in out if f.kind != kind]
+        elif (kind, s) in taken:
+            continue  # "15 missiles - six Kinzhal and nine Kalibr": the first is the total
+        taken.add((kind, s))
+        if any(f.kind == kind and f.value == value for f in out):
+            continue
+        out.append(Figure(kind, int(value) if value == int(value) else value, unit if kind == "convoy_km" else None,
+                          text[f_start:f_end], f_start, f_end))
     return out
+
+
+_BEFORE_NUMBER = frozenset(" \n\t(\"“‘'$~≈")
+_CLAUSE_PUNCT = re.compile(r"[,;:()\[\]–—]| - ")
+_NOT_COUNTS = frozenset(("year", "years", "month", "months", "day", "days", "hour", "hours", "percent", "per", "a",
+                         "p", "am", "pm", "of", "millimetre", "mm", "billion", "minutes", "metres", "meters", "tonnes",
+                         "euros", "dollars", "roubles", "hryvnias", "st", "nd", "rd", "th", "calibre", "caliber", "week",
+                         "weeks", "times", "kg", "kilograms", "tons", "mw", "gw", "storey", "storeys", "floors"))
+
+
+def _glued_unit(rules: FigureRules, folded: str, end: int) -> bool:
+    word = folded[end:end + 12].split(None, 1)
+    return bool(word) and word[0] in rules.units
+
+
+def _after(rules: FigureRules, text: str, folded: str, words: list[str], end: int):
+    """The kind the words after a number give it: "12 people were killed", "31 drones"; and where the people
+    words after it end ("326 people"), 0 if there are none."""
+    people = 0
+    after, fillers, people_words = rules.after, rules.fillers, rules.people
+    n = len(words)
+    pos = end
+    for i in range(min(n, rules.max_after)):
+        word = words[i]
+        pos = folded.index(word, pos)
+        if word in after:
+            for phrase, kind in after[word]:
+                k = len(phrase)
+                if k == 1 or tuple(words[i:i + k]) == phrase:
+                    f_end = folded.index(phrase[-1], pos) + len(phrase[-1]) if k > 1 else pos + len(word)
+                    if _CLAUSE_PUNCT.search(text, end, f_end):
+                        return None, end, people  # "killing five, and 12 were wounded": another clause
+                    return kind, f_end, people
+        if word in people_words:
+            people = pos + len(word)
+        elif word not in fillers and not text[pos].isupper() and not (word.isdigit() and text[pos - 1] == "-"):
+            break  # "Shahed", "Kursk", "Kh-101": names may stand between a number and its noun
+        pos += len(word)
+    return None, end, people
+
+
+def _before(rules: FigureRules, text: str, folded: str, before_words: list[str], start: int):
+    """The kind the words before a number give it: "killing 14", "evacuated 300"."""
+    words = before_words
+    while words and words[-1] in rules.fillers:
+        words = words[:-1]
+    if words and words[-1] in rules.before:
+        for phrase, kind in rules.before[words[-1]]:
+            k = len(phrase)
+            if k == 1 or tuple(words[-k:]) == phrase:
+                f_start = folded.rfind(" ".join(phrase), 0, start)
+                if f_start >= 0 and not _CLAUSE_PUNCT.search(text, f_start, start):
+                    return kind, f_start
+    return None, start
+
+
+# ---------------------------------------------------------------- benchmark
+
+
+def _benchmark(paths: list[str], repeat: int = 15) -> None:
+    """``python -m streams.tag [CORPUS.jsonl | ARTICLE.txt ...]``: tagging µs per article, best of ``repeat``
+    runs (best, not mean: other work on the machine only ever adds time), at the articles' own size, scaled
+    to 3 KB, and on 3 KB articles made by joining them. Also times one pure-Python loop, to say how fast
+    this machine runs Python."""
+    import time
+    import timeit
+
+    from .evaluate import load
+    from .normalise import normalise
+    from .records import RawArticle
+
+    started = time.perf_counter()
+    lexicon()
+    print(f"lexicon: {time.perf_counter() - started:.2f} s to import the data and build the automaton")
+    articles = []
+    for path in paths or ["tests/corpus/dev.jsonl", "tests/corpus/heldout.jsonl"]:
+        if path.endswith(".jsonl"):
+            articles += [normalise(RawArticle(i["article_id"], i["body"], title=i.get("title"))) for i in load(path)]
+        else:
+            articles.append(normalise(RawArticle(Path(path).stem, Path(path).read_text(encoding="utf-8"))))
+    joined, buffer = [], ""
+    for a in articles:
+        buffer += a.body + "\n\n"
+        if len(buffer) >= 3072:
+            joined.append(replace(a, body=buffer[:3072]))
+            buffer = ""
+
+    def best(items) -> float:
+        runs = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            for a in items:
+                tag(a)
+            runs.append((time.perf_counter() - t) / len(items) * 1e6)
+        return min(runs)
+
+    mean = sum(len(a.body) for a in articles) / len(articles)
+    us = best(articles)
+    print(f"{len(articles)} articles, mean {mean:.0f} characters: {us:.1f} µs/article"
+          f" = {us * 3072 / mean:.0f} µs per 3 KB scaled linearly")
+    if joined:
+        print(f"{len(joined)} articles of 3 KB (joined): {best(joined):.1f} µs/article")
+    for a in articles if len(articles) <= 8 else ():
+        print(f"  {a.article_id} ({len(a.body)} characters): {best([a] * 20):.1f} µs")
+    loop = min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000 * 1e6
+    print(f"machine: sum(range(1000)) takes {loop:.1f} µs here")
+
+
+if __name__ == "__main__":
+    import sys
+
+    _benchmark(sys.argv[1:])

@@ -30,3 +30,12 @@ def test_corpus_files_load():
     heldout = load(ROOT / "tests/corpus/heldout.jsonl")
     assert len(dev) + len(heldout) >= 150
     assert not {i["article_id"] for i in dev} & {i["article_id"] for i in heldout}
+
+
+def test_regions_count_under_their_base_name_and_launch_platforms_are_not_weapons():
+    items = [{"article_id": "r1",
+              "body": "Shelling hit the Dnipropetrovsk region and Kharkiv region; Tu-95 bombers fired Kh-101 missiles.",
+              "expected": {"feeds": ["strikes"], "places": ["Dnipro", "Kharkiv"], "weapons": ["Kh-101"]}}]
+    report = score(items)
+    assert (report.entities["places"].tp, report.entities["places"].fp) == (2, 0)
+    assert (report.entities["weapons"].tp, report.entities["weapons"].fp) == (1, 0)
