@@ -119,3 +119,29 @@ def test_readme_documents_every_setting():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name, default, _doc in describe():
         assert f"| `{name}` |" in readme, name
+
+
+def test_no_code_executing_deserialiser():
+    """Messages are JSON (orjson) everywhere; nothing unpickles, unmarshals or evals what it reads."""
+    import re
+
+    from tests.conftest import ROOT
+
+    banned = re.compile(r"\b(?:pickle|cPickle|marshal|shelve|dill)\b|yaml\.(?:load|unsafe_load)\(|\beval\(|\bexec\(")
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in (ROOT / "streams").rglob("*.py")
+                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if banned.search(line)]
+    assert offenders == []
+
+
+def test_faust_app_uses_raw_bytes_everywhere(tmp_path):
+    """faust's default serialiser is JSON, but a Record or 'pickle' codec could slip in: every topic is raw."""
+    from unittest.mock import patch
+
+    from streams.app import create_app
+
+    with patch("streams.app.setup_prometheus_sensors"):  # faust's sensor registers once per process
+        app = create_app(Settings.from_env({}, broker="127.0.0.1:1", data_dir=tmp_path))
+    assert app.conf.key_serializer == "raw" and app.conf.value_serializer == "raw"
+    t = app.newswire_topics
+    for topic in (t.raw, t.normalised, t.dead_letter, *t.feeds.values()):
+        assert topic.key_serializer in (None, "raw") and topic.value_serializer in (None, "raw")
