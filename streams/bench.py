@@ -120,6 +120,8 @@ class Result:
     p50_ms: float
     p99_ms: float
     worker_rss_mb: float
+    two_workers_articles_per_s: float | None = None
+    scaling: float | None = None
 
 
 def tag_cost_us(articles: list[dict[str, Any]]) -> tuple[float, int]:
@@ -295,8 +297,36 @@ def pipeline(settings: Settings, articles: list[dict[str, Any]], latency_article
         stop_process(worker)
 
 
+def two_workers(settings: Settings, articles: list[dict[str, Any]], workdir: Path) -> float:
+    """Articles/s of two worker processes in one group draining a backlog (fresh group, fresh input topic)."""
+    from . import topics as t
+
+    group = settings.replace(app_id=settings.app_id + "-two")
+    workers = [start_worker(group.replace(web_port=free_port()), workdir / f"worker-two-{i}.log") for i in range(2)]
+    try:
+        urls = [f"http://{group.web_host}:{_port_of(w)}/metrics" for w in workers]
+        for w, url in zip(workers, urls):
+            wait_http(url.replace("/metrics", "/readyz"), 180, w)  # both hold partitions: the group has formed
+        before = sum(_metric(u, 'newswire_articles_consumed_total{stage="route"}') for u in urls)
+        started = time.perf_counter()
+        asyncio.run(produce(group, t.RAW.name, articles))
+        deadline = time.monotonic() + 600
+        while sum(_metric(u, 'newswire_articles_consumed_total{stage="route"}') for u in urls) < before + len(articles):
+            if time.monotonic() > deadline:
+                raise TimeoutError("two workers did not drain the backlog in 10 minutes")
+            time.sleep(0.05)
+        return len(articles) / (time.perf_counter() - started)
+    finally:
+        for w in workers:
+            stop_process(w)
+
+
+def _port_of(worker: Any) -> int:
+    return int(worker.args[worker.args.index("--web-port") + 1])
+
+
 def run(kind: str | None, broker: str | None, n: int, rate: float, latency_seconds: float,
-        partitions: int) -> Result:
+        partitions: int, workers: int = 1) -> Result:
     articles = synthetic_articles(n)
     latency_articles = synthetic_articles(int(rate * latency_seconds), seed=8)
     tag_us, size = tag_cost_us(articles)
@@ -310,13 +340,16 @@ def run(kind: str | None, broker: str | None, n: int, rate: float, latency_secon
                                      app_id=f"newswire-bench-{os.getpid()}", data_dir=workdir / "state")
         ref = asyncio.run(reference(settings, articles))
         pipe, p50, p99, rss = pipeline(settings, articles, latency_articles, rate, workdir)
+        two = two_workers(settings, synthetic_articles(n, seed=9), workdir) if workers >= 2 else None
     finally:
         if own:
             getattr(own, "close", own.stop)()
     return Result(broker=kind or broker, articles=n, partitions=partitions, reference_articles_per_s=round(ref, 1),
                   pipeline_articles_per_s=round(pipe, 1), ratio=round(pipe / ref, 3),
                   tag_us_per_article=round(tag_us, 1), article_bytes=size, rate=rate, p50_ms=round(p50, 1),
-                  p99_ms=round(p99, 1), worker_rss_mb=round(rss, 1))
+                  p99_ms=round(p99, 1), worker_rss_mb=round(rss, 1),
+                  two_workers_articles_per_s=round(two, 1) if two else None,
+                  scaling=round(two / pipe, 2) if two else None)
 
 
 def render(r: Result) -> str:
@@ -329,12 +362,14 @@ def render(r: Result) -> str:
         (f"(d) end-to-end at {r.rate:,.0f}/s", f"p50 {r.p50_ms:.0f} ms, p99 {r.p99_ms:.0f} ms"),
         ("(e) worker peak RSS", f"{r.worker_rss_mb:.0f} MB"),
     ]
+    if r.two_workers_articles_per_s:
+        rows.append(("two workers (one group)", f"{r.two_workers_articles_per_s:,.0f} articles/s, {r.scaling:.2f}× one"))
     return "\n".join(f"{k:<32}{v}" for k, v in rows)
 
 
 def main(args: Any) -> int:
     result = run(args.kind if not args.broker else None, args.broker, args.articles, args.rate, args.latency_seconds,
-                 args.partitions)
+                 args.partitions, args.workers)
     if args.json:
         print(dumps(asdict(result)).decode())
     else:

@@ -203,6 +203,8 @@ def parser() -> argparse.ArgumentParser:
     bn.add_argument("--rate", type=float, default=1000.0, help="offered rate (articles/s) for the latency run")
     bn.add_argument("--latency-seconds", type=float, default=10.0, help="length of the latency run")
     bn.add_argument("--partitions", type=int, default=4)
+    bn.add_argument("--workers", type=int, choices=(1, 2), default=1,
+                    help="2: also measure two worker processes in one group (use Apache Kafka)")
     bn.add_argument("--json", action="store_true", help="print one JSON object")
     bn.set_defaults(func=lambda args: __import__("streams.bench", fromlist=["main"]).main(args))
 

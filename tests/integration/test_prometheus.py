@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from streams.broker import free_port
+from streams.broker import EmbeddedBroker, free_port
+from streams.settings import Settings
 from tests.conftest import EXPECTED_SEED_FEEDS, ROOT
 from tests.deploy.test_grafana_dashboard import EXPRESSIONS, substitute_grafana_macros
 
@@ -69,8 +70,17 @@ def prometheus(tmp_path):
         p.wait(20)
 
 
-@pytest.mark.parametrize("broker", ["embedded"], indirect=True)
-def test_prometheus_sees_the_routed_counts(broker, settings, start_worker, prometheus, tmp_path, record_property):
+@pytest.fixture
+def fresh_broker(tmp_path):
+    """A broker of its own: the counts must come from this test's replay alone, not from topics other tests filled."""
+    broker = EmbeddedBroker(data_dir=tmp_path / "broker")
+    broker.start()
+    yield broker
+    broker.close()
+
+
+def test_prometheus_sees_the_routed_counts(fresh_broker, start_worker, prometheus, tmp_path, record_property):
+    settings = Settings.from_env({}, broker=fresh_broker.bootstrap, data_dir=tmp_path / "state", web_port=free_port())
     worker = start_worker(settings)
     assert newswire("replay", str(ROOT / "seeds"), "--broker", settings.broker).returncode == 0
     base = prometheus(settings.web_port)
