@@ -34,7 +34,7 @@ from typing import Any
 from . import topics
 from .broker import create as create_broker
 from .broker import free_port
-from .codec import dumps, loads
+from .codec import dumps
 from .demo import start_worker, stop_process, wait_http
 from .normalise import normalise, parse
 from .records import RawArticle

@@ -98,6 +98,19 @@ def start_worker(tmp_path) -> Callable[..., Worker]:
         w.stop()
 
 
+def seeds_jsonl(tmp_path: Path, run_id: str) -> Path:
+    """The seed articles as JSON lines, with ids unique to this test run."""
+    import json
+
+    from tests.conftest import SEEDS
+
+    path = tmp_path / "seeds.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for p in sorted(SEEDS.glob("*.txt")):
+            fh.write(json.dumps({"article_id": f"{p.stem}-{run_id}", "body": p.read_text(encoding="utf-8")}) + "\n")
+    return path
+
+
 def newswire(*args: str, timeout: float = 120, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "streams", *args], capture_output=True, text=True, timeout=timeout,
                           input=stdin)

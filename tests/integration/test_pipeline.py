@@ -11,20 +11,11 @@ from aiokafka import AIOKafkaProducer
 
 from streams import topics
 from streams.schemas import validate
-from tests.conftest import EXPECTED_SEED_FEEDS, SEEDS
+from tests.conftest import EXPECTED_SEED_FEEDS
 
-from .conftest import newswire, read_until, values
+from .conftest import newswire, read_until, seeds_jsonl, values
 
 pytestmark = pytest.mark.integration
-
-
-def seeds_jsonl(tmp_path, run_id):
-    """The seed articles with ids unique to this test run."""
-    path = tmp_path / "seeds.jsonl"
-    with path.open("w", encoding="utf-8") as fh:
-        for p in sorted(SEEDS.glob("*.txt")):
-            fh.write(json.dumps({"article_id": f"{p.stem}-{run_id}", "body": p.read_text(encoding="utf-8")}) + "\n")
-    return path
 
 
 def test_seeds_reach_exactly_their_feeds_once(broker, settings, start_worker, tmp_path, run_id):

@@ -22,9 +22,9 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from streams import topics
-from tests.conftest import EXPECTED_SEED_FEEDS, SEEDS
+from tests.conftest import EXPECTED_SEED_FEEDS
 
-from .conftest import read_until
+from .conftest import read_until, seeds_jsonl
 
 # These run on Apache Kafka, the reference. The embedded broker is not built for them: it holds a
 # rebalance with several members for the whole rebalance timeout and then keeps re-joining, and
@@ -32,14 +32,6 @@ from .conftest import read_until
 pytestmark = [pytest.mark.integration, pytest.mark.kafka, pytest.mark.parametrize("broker", ["kafka"], indirect=True)]
 
 REPEAT, RATE = 500, 200  # 4 seeds × 500 = 2,000 articles over about 10 s
-
-
-def seeds_jsonl(tmp_path, run_id):
-    path = tmp_path / "seeds.jsonl"
-    with path.open("w", encoding="utf-8") as fh:
-        for p in sorted(SEEDS.glob("*.txt")):
-            fh.write(json.dumps({"article_id": f"{p.stem}-{run_id}", "body": p.read_text(encoding="utf-8")}) + "\n")
-    return path
 
 
 def start_replay(settings, path, *extra) -> subprocess.Popen:
