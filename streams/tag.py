@@ -14,7 +14,7 @@ and every phrase is matched on whole words: phrases are stored as
 ``" phrase "``. No regular expression runs per rule; the few that run (a number,
 a name after a title, a clause break) are anchored or run over a few words, and
 have no nested quantifiers, so they cannot backtrack catastrophically.
-Sentence breaks come from ``bytes.find``.
+Sentence breaks come from one regex led by a literal ("." on the translated bytes) and ``bytes.find``.
 
 Speed: the pass costs about as much as the Python loop that files its matches,
 so everything else runs only where a cue, an entity or a number was found
@@ -91,6 +91,8 @@ class Rule:
     subtype: str
     weight: float
     has_context: bool
+    context_after: int = 0  # how many words may stand between a cue and one of its `addressees`
+    addressee_bit: int = -1  # the bit of its `addressees` in a context mask (-1: it has none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,7 @@ class FigureRules:
     max_after: int
     people_by_sentence: tuple[tuple[str, str], ...]  # (sentence mark, kind) for "N people" alone
     needs: dict[str, str]  # kind → the sentence mark it needs
+    first_only: frozenset[str]  # kinds whose first figure in the text is the only one kept
     units: dict[str, str]  # word after a number → unit ("km")
     scale: dict[str, float]
 
@@ -132,6 +135,8 @@ class Lexicon:
     rules_by_id: dict[str, Rule]
     subtype_info: dict[str, SubtypeInfo]
     place_names: frozenset[str]  # folded, for telling "Kyivskyi district" from a place
+    not_addressee: frozenset[str] = frozenset()  # words that cannot stand between a cue and its addressee
+    addressees: dict = None  # rule index → (its folded context phrases, most words in one, their first words)
 
 
 def _tsv(name: str) -> list[list[str]]:
@@ -170,6 +175,8 @@ def lexicon() -> Lexicon:
 
     def add(phrase: str, kind: int, ref: object = None, inflect: bool = True, upper: bool = False) -> None:
         # check: None, True (the text must start with a capital) or the exact text (acronyms: US, UN, KAB)
+        if phrase.startswith("="):  # "=foreign ministers": only as written, not "foreign minister"
+            phrase, inflect = phrase[1:], False
         check = phrase if _is_acronym(phrase) else True if upper else None
         options = [_forms(w) if inflect else {w} for w in phrase.lower().split()]
         for combo in itertools.product(*options):
@@ -197,8 +204,12 @@ def lexicon() -> Lexicon:
 
     rules: list[Rule] = []
     context_of: dict[str, list[int]] = {}
+    with_addressees = [r for r in cfg["rule"] if r.get("addressees")]
     for r in cfg["rule"]:
-        rule = Rule(len(rules), r["id"], r["category"], r["subtype"], float(r["weight"]), bool(r.get("context")))
+        # a rule's context words set its bit in a context mask; its addressees, a bit after all the rules' bits
+        bit = len(cfg["rule"]) + with_addressees.index(r) if r.get("addressees") else -1
+        rule = Rule(len(rules), r["id"], r["category"], r["subtype"], float(r["weight"]),
+                    bool(r.get("context") or r.get("addressees")), int(r.get("context_after", 0)), bit)
         if rule.subtype not in subtypes or subtypes[rule.subtype].feed != rule.category:
             raise ValueError(f"rule {rule.id}: subtype {rule.subtype!r} is not a {rule.category} subtype in taxonomy.toml")
         rules.append(rule)
@@ -206,6 +217,8 @@ def lexicon() -> Lexicon:
             add(p, CUE, rule)
         for p in r.get("context", ()):
             context_of.setdefault(p, []).append(rule.index)
+        for p in r.get("addressees", ()):
+            context_of.setdefault(p, []).append(bit)
     # "@weapon", "@state", ...: every name the lexicons have for such an entity is a context word
     marker_phrases: dict[str, list[tuple[str, bool]]] = {"weapon": [], "place": []}
     for row in _tsv("weapons.tsv"):
@@ -250,11 +263,21 @@ def lexicon() -> Lexicon:
         for p in words:
             add(p, FIGWORD, mark, inflect=False)
 
+    addressees = {}
+    for rule in rules:
+        if rule.addressee_bit >= 0:
+            keys = frozenset(k for k, hits in phrases.items() if any(h[0] == CONTEXT and h[1] >> rule.addressee_bit & 1
+                                                                    for h in hits))
+            addressees[rule.index] = (keys, max(len(k.split()) for k in keys), frozenset(k.split()[0] for k in keys))
     automaton = ahocorasick.Automaton()
     for key, hits in phrases.items():
-        automaton.add_word(f" {key} ", (len(key), tuple(dict.fromkeys(hits))))
+        # A phrase's value: (length, context, other hits). Its context is one bit mask, whatever the rules and
+        # markers ("@weapon", "drone") that made it a context word, or 0. Most matched phrases are only context
+        # words: _scan files them without a loop.
+        context = functools.reduce(operator.or_, (h[1] for h in hits if h[0] == CONTEXT), 0)
+        automaton.add_word(f" {key} ", (len(key), context, tuple(dict.fromkeys(h for h in hits if h[0] != CONTEXT))))
     for digit in "0123456789":  # the first digit of every number (no trailing space: start = end)
-        automaton.add_word(f" {digit}", (0, ((NUMBER, None, None),)))  # no trailing space: start = end
+        automaton.add_word(f" {digit}", (0, 0, ((NUMBER, None, None),)))
     automaton.make_automaton()
 
     def split(words) -> dict[tuple[str, ...], str]:
@@ -271,13 +294,15 @@ def lexicon() -> Lexicon:
         max_after=int(fig["max_after"]),
         people_by_sentence=tuple((m, k) for m, k in fig["people_by_sentence"]),
         needs=dict(fig.get("needs", {})),
+        first_only=frozenset(fig.get("first_only", ())),
         units={w: unit for unit, ws in fig["units"].items() for w in ws},
         scale={w: float(v) for w, v in fig["scale"].items()},
     )
     return Lexicon(cfg["version"], taxonomy_version, int(cfg["window"]), automaton, tuple(rules), subtypes,
                    senses, figures, tuple(feeds), {r.id: r for r in rules},
                    {k: SubtypeInfo(v.id, v.label, v.acled, v.cameo) for k, v in subtypes.items()},
-                   frozenset(k for k, hits in phrases.items() if any(h[0] == PLACE for h in hits)))
+                   frozenset(k for k, hits in phrases.items() if any(h[0] == PLACE for h in hits)),
+                   frozenset(fold(w).strip() for w in cfg.get("not_addressee", ())), addressees)
 
 
 def _index(phrases: dict[tuple[str, ...], str], at: int) -> dict[str, tuple]:
@@ -306,7 +331,8 @@ def _number_words(fig: dict) -> dict[str, float]:
 # ---------------------------------------------------------------- the pass
 
 _BREAK_TABLE = bytes.maketrans(b"!?)\"'", b".....")  # sentence-final marks and closing quotes all become "."
-_SENTENCE_OPENERS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.(")
+_SENTENCE_BREAK = re.compile(rb"\. +(?=[A-Z0-9.(])")  # a break, its spaces, then a capital, a digit, "." or "("
+_MATCH_END = operator.methodcaller("end")
 _NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
 
 
@@ -314,8 +340,9 @@ def tag(article: Article) -> Tags:
     """Categories with confidence and evidence, plus places, actors, weapons and figures."""
     lex = lexicon()
     text = article.body
-    folded = fold(text)
-    scan = _scan(lex, text, folded, _sentence_starts(text))
+    ascii_text = text.encode("ascii", "replace")  # encoded once: the folded copy and the sentence breaks both need it
+    folded = ascii_text.translate(_FOLD).decode("ascii")
+    scan = _scan(lex, text, folded, _sentence_starts(text, ascii_text))
     places, actors, weapons = _entities(lex, text, folded, scan.entities)
     return Tags(
         taxonomy_version=lex.taxonomy_version,
@@ -328,22 +355,18 @@ def tag(article: Article) -> Tags:
     )
 
 
-def _sentence_starts(text: str) -> list[int]:
+def _sentence_starts(text: str, ascii_text: bytes | None = None) -> list[int]:
     """Offsets where sentences start: after . ! ? … (and closing quotes) and spaces, before a capital, a
-    digit or an opening bracket; and after line breaks. bytes.find, not a regex: on a 3 KB article the
-    regex engine costs more than the whole tagging pass."""
-    b = text.encode("ascii", "replace").translate(_BREAK_TABLE)  # one byte per character, so offsets carry over
+    digit or an opening bracket; and after line breaks. On the translated bytes every break is a ".", so
+    one regex that opens with that literal finds them (the engine skips ahead with a fast search; a
+    pattern opening with a character class costs more than the whole tagging pass)."""
+    if ascii_text is None:
+        ascii_text = text.encode("ascii", "replace")
+    b = ascii_text.translate(_BREAK_TABLE)  # one byte per character, so offsets carry over
     out = [0]
+    out += map(_MATCH_END, _SENTENCE_BREAK.finditer(b))
     find = b.find
     n = len(b)
-    i = find(b". ")
-    while i >= 0:
-        j = i + 2
-        while j < n and b[j] == 32:
-            j += 1
-        if j < n and b[j] in _SENTENCE_OPENERS:
-            out.append(j)
-        i = find(b". ", j)
     i = find(b"\n")
     if i >= 0:
         while i >= 0:
@@ -381,12 +404,14 @@ def _scan(lex: Lexicon, text: str, folded: str, breaks: list[int]) -> Scan:
     context_at, context_rules = [], []
     add_context_at, add_context_rules = context_at.append, context_rules.append
     add_entity, add_cue = entities.append, cues.append
-    for last, (length, hits) in lex.automaton.iter(f" {folded} "):
+    for last, (length, context, hits) in lex.automaton.iter(f" {folded} "):
+        if context:
+            add_context_at(last)
+            add_context_rules(context)
+            if not hits:
+                continue
         for kind, ref, check in hits:
-            if kind == CONTEXT:
-                add_context_at(last)
-                add_context_rules(ref)
-            elif kind >= PLACE:
+            if kind >= PLACE:
                 if kind <= TITLE:
                     start = last - 1 - length
                     if check is None or (text[start].isupper() if check is True else text[start:last - 1] == check):
@@ -446,7 +471,9 @@ def _categories(lex: Lexicon, text: str, folded: str, scan: Scan) -> list[Catego
                 lo = bisect_right(positions, breaks[s])
                 hi = bisect_right(positions, breaks[s + 1]) if s + 1 < n_breaks else len(positions)
                 found = contexts[s] = functools.reduce(operator.or_, scan.context_rules[lo:hi], 0)
-            if not found >> rule.index & 1:
+            if not found >> rule.index & 1 and not (
+                    rule.addressee_bit >= 0 and found >> rule.addressee_bit & 1
+                    and _addressed(lex, text, folded, rule, end, breaks[s + 1] if s + 1 < n_breaks else len(text))):
                 continue
         if vetoes and (s, category) in vetoes:
             continue
@@ -488,6 +515,30 @@ def _categories(lex: Lexicon, text: str, folded: str, scan: Scan) -> list[Catego
                             [lex.subtype_info[st] for st in subtypes]))
     out.sort(key=_by_confidence)
     return out
+
+
+def _addressed(lex: Lexicon, text: str, folded: str, rule: Rule, end: int, s_end: int) -> bool:
+    """Does one of the rule's addressees follow the cue ending at ``end`` within ``rule.context_after``
+    words, in the same clause ("warned Berlin", "called on Western governments"; not "told reporters in Kyiv")?
+    Read off the words after the cue: cheaper than looking the context matches up again."""
+    keys, most_words, first_words = lex.addressees[rule.index]
+    limit = rule.context_after
+    words = folded[end:min(s_end, end + 24 * (limit + most_words))].split(None, limit + most_words)
+    for k in range(min(limit + 1, len(words))):
+        word = words[k]
+        if word in first_words:
+            for n in range(min(most_words, len(words) - k), 0, -1):
+                if " ".join(words[k:k + n]) in keys:
+                    at = end
+                    for w in words[:k + 1]:  # where the addressee starts: no clause break may stand before it
+                        at = folded.index(w, at) + len(w)
+                    return not _ADDRESS_BREAK.search(text, end, at - len(word))
+        if word in lex.not_addressee:
+            return False
+    return False
+
+
+_ADDRESS_BREAK = re.compile(r"[,;:()\[\]–—.]| - ")
 
 
 def _case_ok(text: str, start: int, end: int, check) -> bool:
@@ -615,7 +666,7 @@ def _start_longest_first(number: tuple) -> tuple[int, int]:
     return number[0] - number[1], -number[1]
 
 _DISTRICT_WORDS = (" district", " raion", " street", " avenue", " square")
-_ADJECTIVAL = ("skyi", "skyy", "skiy", "sky", "ska", "ske", "yi", "iy", "y")
+_ADJECTIVAL = ("skyi", "skyy", "skiy", "sky", "ska", "ske", "vskyi", "yi", "iy", "y")
 
 
 def _named_after_place(lex: Lexicon, surface: str) -> bool:
@@ -661,6 +712,7 @@ def _figures(lex: Lexicon, text: str, folded: str, scan: Scan) -> list[Figure]:
         marks.setdefault(bisect_right(breaks, last - 2) - 1, set()).add(mark)
     out: list[Figure] = []
     taken: set[tuple[str, int]] = set()  # (kind, sentence): one figure of a kind per sentence, the first
+    cue_in: dict[tuple[str, int], bool] = {}  # (category, sentence) → does it hold one of the category's cues?
     previous_end = -1
     for last, length, value in sorted(scan.numbers, key=_start_longest_first):
         end = last - 1
@@ -715,14 +767,24 @@ def _figures(lex: Lexicon, text: str, folded: str, scan: Scan) -> list[Figure]:
                     if sentence_mark in mark:
                         kind, f_end = k, people  # "12,000 people" in a sentence about an evacuation
                         break
-            if kind is not None and kind in rules.needs and rules.needs[kind] not in mark:
-                kind = None
+            if kind is not None and kind in rules.needs:
+                need = rules.needs[kind]
+                if need[0] == "@":  # "@strikes": the sentence must hold a cue of that category (fired or not)
+                    found = cue_in.get((need, s))
+                    if found is None:
+                        found = cue_in[need, s] = _holds_cue(scan.cues, need[1:], breaks[s], s_end)
+                    if not found:
+                        kind = None
+                elif need not in mark:
+                    kind = None
         if kind is None or (kind != "convoy_km" and value != int(value)):
             continue
         if "update" in mark:  # "the toll rises to 16 killed": the latest total replaces the earlier ones
             out = [f for f in out if f.kind != kind]
         elif (kind, s) in taken:
             continue  # "15 missiles - six Kinzhal and nine Kalibr": the first is the total
+        elif kind in rules.first_only and any(f.kind == kind for f in out):
+            continue  # "launched 310 drones ... shot down 280 drones": the number launched
         taken.add((kind, s))
         if any(f.kind == kind and f.value == value for f in out):
             continue
@@ -737,6 +799,20 @@ _NOT_COUNTS = frozenset(("year", "years", "month", "months", "day", "days", "hou
                          "p", "am", "pm", "of", "millimetre", "mm", "billion", "minutes", "metres", "meters", "tonnes",
                          "euros", "dollars", "roubles", "hryvnias", "st", "nd", "rd", "th", "calibre", "caliber", "week",
                          "weeks", "times", "kg", "kilograms", "tons", "mw", "gw", "storey", "storeys", "floors"))
+
+
+def _holds_cue(cues: list, category: str, start: int, end: int) -> bool:
+    """Does [start, end) hold a cue of one of the category's rules (fired or not)? ``cues`` are in text order."""
+    for i in range(bisect_right(cues, start + 1, key=_FIRST), len(cues)):
+        cue = cues[i]
+        if cue[0] - 1 > end:
+            return False
+        if cue[2].category == category:
+            return True
+    return False
+
+
+_FIRST = itemgetter(0)
 
 
 def _glued_unit(rules: FigureRules, folded: str, end: int) -> bool:
