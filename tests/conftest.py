@@ -28,6 +28,20 @@ async def acknowledged(**kwargs):
     return future
 
 
+async def settled(mocks, at_least: int, timeout: float = 10.0) -> None:
+    """Wait until the mocked sends saw at least ``at_least`` calls, and the batch in flight ended.
+
+    ``put()`` in faust's test_context returns once the agent has *read* the value; the agent
+    processes it in a batch shortly after, so leaving the context at once could cut that batch off."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while sum(m.await_count for m in mocks) < at_least and loop.time() < deadline:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)
+
+
 @pytest.fixture(scope="session")
 def seed_texts() -> dict[str, str]:
     return {p.stem: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}

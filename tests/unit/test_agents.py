@@ -10,7 +10,7 @@ from streams import metrics
 from streams.app import create_app
 from streams.schemas import validate
 from streams.settings import Settings
-from tests.conftest import EXPECTED_SEED_FEEDS, acknowledged as _acknowledged
+from tests.conftest import EXPECTED_SEED_FEEDS, acknowledged as _acknowledged, settled
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +38,7 @@ async def drive(app, name, values, topic_names):
         async with agent(app, name).test_context() as a:
             for key, value in values:
                 await a.put(value, key=key)
+            await settled(mocks.values(), len(values))  # every event sends at least once
     return mocks
 
 

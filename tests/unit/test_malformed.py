@@ -21,7 +21,7 @@ from streams.normalise import Rejected, normalise, parse
 from streams.route import route
 from streams.schemas import validate
 from streams.settings import Settings
-from tests.conftest import acknowledged
+from tests.conftest import acknowledged, settled
 from tests.data.malformed import ACCEPTED, MALFORMED, MAX_BYTES
 
 PAYLOAD_LIMIT = Settings().dead_letter_payload_bytes
@@ -112,6 +112,7 @@ def test_normalise_agent_dead_letters_the_whole_corpus_and_keeps_going(tmp_path)
             async with agent.test_context() as a:
                 for key, value in values:
                     await a.put(value, key=key)
+                await settled([normalised, dead], len(values))
         return normalised, dead
 
     normalised, dead = asyncio.run(drive())
