@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -141,7 +142,7 @@ def run_demo(*, keep_running: bool, seeds: Path, web_port: int) -> int:
         base = f"http://{settings.web_host}:{settings.web_port}"
         try:
             wait_http(base + "/readyz", 90, worker)
-            print(f"  worker   ready, metrics at {base}/metrics (log {workdir / 'worker.log'})", flush=True)
+            print(f"  worker   ready, metrics at {base}/metrics", flush=True)
             outcome = asyncio.run(replay([str(seeds)], settings, progress=False))
             print(f"  {outcome.summary()}", flush=True)
             feeds = asyncio.run(collect_feeds(settings, outcome.sent, timeout=60))
@@ -161,17 +162,24 @@ def run_demo(*, keep_running: bool, seeds: Path, web_port: int) -> int:
                     print(f"worker exited with status {worker.returncode}", file=sys.stderr)
                 except KeyboardInterrupt:
                     print("\nstopping…", flush=True)
-            return 0 if outcome.ok else 1
+            status = 0 if outcome.ok else 1
+        except BaseException:
+            print(f"demo failed: the worker's log is {workdir / 'worker.log'}", file=sys.stderr)
+            status = None
+            raise
         finally:
             stop_process(worker)
     finally:
         broker.close()
+    shutil.rmtree(workdir, ignore_errors=True)  # only after a clean run: a failed one keeps its logs
+    return status
 
 
 def _port_free(port: int) -> bool:
     import socket
 
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the web server does: TIME_WAIT is no owner
         try:
             s.bind(("127.0.0.1", port))
             return True
