@@ -159,29 +159,13 @@ async def produce(settings: Settings, topic: str, articles: list[dict[str, Any]]
         await producer.stop()
 
 
-async def create_topics(settings: Settings, names: list[str]) -> None:
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-
-    admin = AIOKafkaAdminClient(**settings.kafka_client_options())
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        new = [NewTopic(n, settings.partitions, settings.replication_factor,
-                        topic_configs={"max.message.bytes": str(topics.MAX_MESSAGE_BYTES)})
-               for n in names if n not in existing]
-        if new:
-            await admin.create_topics(new)
-    finally:
-        await admin.close()
-
-
 async def reference(settings: Settings, articles: list[dict[str, Any]]) -> float:
     """Articles/s of a plain aiokafka consume → normalise/tag/route → produce loop over a preloaded backlog."""
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
     raw = "bench-reference.raw"
     feeds = {f: f"bench-reference.{f}" for f in topics.FEED_TOPICS}
-    await create_topics(settings, [raw, *feeds.values()])
+    await topics.ensure_topics(settings, tuple(topics.TopicSpec(n, "", "bench reference") for n in [raw, *feeds.values()]))
     await produce(settings, raw, articles)
     consumer = AIOKafkaConsumer(raw, group_id=f"bench-reference-{os.getpid()}-{time.time_ns()}",
                                 auto_offset_reset="earliest", enable_auto_commit=False, max_poll_records=500,

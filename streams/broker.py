@@ -20,13 +20,14 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from importlib.resources import files
 from pathlib import Path
 from typing import Protocol
+
+from .kafka_broker import free_port  # one free-port helper for both launchers
 
 HOST = "127.0.0.1"
 
@@ -39,10 +40,6 @@ class Broker(Protocol):
     def restart(self) -> None: ...
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def wait_ready(bootstrap: str, timeout: float, process: subprocess.Popen | None = None, **client: object) -> None:
