@@ -37,6 +37,7 @@ from .broker import free_port
 from .codec import dumps
 from .demo import start_worker, stop_process, wait_http
 from .normalise import normalise, parse
+from .outbox import Outbox
 from .records import RawArticle
 from .route import route
 from .settings import Settings
@@ -175,21 +176,22 @@ async def reference(settings: Settings, articles: list[dict[str, Any]]) -> float
     await consumer.start()
     await producer.start()
     try:
+        out = Outbox(producer)  # the worker's batch sender: both sides pay the same to produce
+        await out.prepare(list(feeds.values()))
         done = 0
         started = None
         while done < len(articles):
             batch = await consumer.getmany(timeout_ms=1000)
             if started is None and batch:
                 started = time.perf_counter()
-            futures = []
             for records in batch.values():
                 for record in records:
                     message = route(normalise(parse(record.value, settings.max_message_bytes)))
                     value = dumps(message)
                     for feed in message.feeds:
-                        futures.append(await producer.send(feeds[feed], value, key=record.key))
+                        out.add(feeds[feed], record.key, value)
                     done += 1
-            await asyncio.gather(*futures)  # acknowledged before the offsets are committed
+            await out.flush()  # acknowledged before the offsets are committed
             if batch:
                 await consumer.commit()
         return len(articles) / (time.perf_counter() - (started or time.perf_counter()))

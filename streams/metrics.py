@@ -19,7 +19,8 @@ STAGES = ("normalise", "route")
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 CONSUMED = Counter(
-    "newswire_articles_consumed", "Messages a stage took from its input topic.", ["stage"]
+    "newswire_articles_consumed",
+    "Articles a stage took in: normalise reads articles.raw, route gets what normalise accepted.", ["stage"],
 )
 ROUTED = Counter(
     "newswire_articles_routed", "Articles written to a feed (one per feed an article went to).", ["feed"]

@@ -19,27 +19,54 @@ EXPECTED_SEED_FEEDS = {
 }
 
 
-async def acknowledged(**kwargs):
-    """Stands in for faust's ``topic.send`` in agent tests: returns an already-acknowledged future."""
+class RecordingOutbox:
+    """Stands in for ``streams.outbox.Outbox`` in agent tests: keeps what the agent sends.
+
+    ``sent[topic]`` lists ``(key, value)`` in send order; ``inputs`` counts the events whose
+    batch has been flushed, so a test can wait for the agent to finish its batch."""
+
+    def __init__(self) -> None:
+        self.sent: dict[str, list[tuple[bytes | None, bytes]]] = {}
+        self._pending: list[tuple[str, bytes | None, bytes]] = []
+        self.flushes = 0
+
+    def add(self, topic: str, key: bytes | None, value: bytes, headers=(), tag=None) -> None:
+        self._pending.append((topic, key, value))
+
+    async def flush(self) -> None:
+        pending, self._pending = self._pending, []
+        for topic, key, value in pending:
+            self.sent.setdefault(topic, []).append((key, value))
+        self.flushes += 1
+
+    def values(self, topic: str) -> list[tuple[bytes | None, dict]]:
+        import orjson
+
+        return [(key, orjson.loads(value)) for key, value in self.sent.get(topic, [])]
+
+    def inputs_done(self) -> int:
+        """Input events the pipeline agent has finished: each one leaves exactly one normalised
+        article or one dead letter from the normalise stage."""
+        letters = [v for _, v in self.values("articles.dead-letter") if v["stage"] == "normalise"]
+        return len(self.sent.get("articles.normalised", [])) + len(letters)
+
+
+async def drive(agent, values, outbox: RecordingOutbox, timeout: float = 10.0) -> None:
+    """Put ``(key, value)`` pairs through the pipeline agent under its ``test_context`` and wait until
+    it has flushed the batches that finish all of them.
+
+    ``put()`` returns once the agent has *read* the value; the agent processes it in a batch
+    shortly after, so leaving the context at once could cut that batch off."""
     import asyncio
 
-    future = asyncio.get_running_loop().create_future()
-    future.set_result(None)
-    return future
-
-
-async def settled(mocks, at_least: int, timeout: float = 10.0) -> None:
-    """Wait until the mocked sends saw at least ``at_least`` calls, and the batch in flight ended.
-
-    ``put()`` in faust's test_context returns once the agent has *read* the value; the agent
-    processes it in a batch shortly after, so leaving the context at once could cut that batch off."""
-    import asyncio
-
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while sum(m.await_count for m in mocks) < at_least and loop.time() < deadline:
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(0.1)
+    async with agent.test_context() as context:
+        for key, value in values:
+            await context.put(value, key=key)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while outbox.inputs_done() < len(values) and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+        assert outbox.inputs_done() == len(values), f"agent finished {outbox.inputs_done()} of {len(values)} inputs"
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,6 @@ from ._helpers import (
     GRAFANA_DIR,
     KNOWN_METRICS,
     SCRAPE_JOBS,
-    assert_ok,
     promql_metric_names,
     recording_rule_names,
     require_tool,

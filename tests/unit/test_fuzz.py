@@ -21,7 +21,6 @@ from collections import Counter
 from datetime import datetime, timezone
 
 import orjson
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 

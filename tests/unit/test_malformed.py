@@ -9,7 +9,6 @@ import asyncio
 import base64
 import hashlib
 from collections import Counter
-from unittest.mock import AsyncMock, patch
 
 import orjson
 import pytest
@@ -21,7 +20,7 @@ from streams.normalise import Rejected, normalise, parse
 from streams.route import route
 from streams.schemas import validate
 from streams.settings import Settings
-from tests.conftest import acknowledged, settled
+from tests.conftest import RecordingOutbox, drive
 from tests.data.malformed import ACCEPTED, MALFORMED, MAX_BYTES
 
 PAYLOAD_LIMIT = Settings().dead_letter_payload_bytes
@@ -91,35 +90,29 @@ def test_odd_but_valid_value_is_normalised_and_routed(case):
 
 # ---- the worker: every malformed value becomes a dead letter, counted by reason, and the stream goes on
 
-def test_normalise_agent_dead_letters_the_whole_corpus_and_keeps_going(tmp_path):
+def test_the_agent_dead_letters_the_whole_corpus_and_keeps_going(tmp_path):
     from streams.app import create_app
 
-    with patch("streams.app.setup_prometheus_sensors"):  # faust's sensors register once per process (test_agents)
-        app = create_app(Settings.from_env({}, broker="127.0.0.1:1", data_dir=tmp_path))
+    outbox = RecordingOutbox()
+
+    async def factory(app):
+        return outbox
+
+    app = create_app(Settings.from_env({}, broker="127.0.0.1:1", data_dir=tmp_path), outbox=factory)
     app.finalize()
     app.conf.store = "memory://"
     app.flow_control.resume()
-    topics = app.newswire_topics
-    agent = next(a for a in app.agents.values() if a.name.endswith("normalise"))
+    agent = next(a for a in app.agents.values() if a.name.endswith("pipeline"))
     good = ACCEPTED[0]
     values = [(f"bad-{i}".encode(), c.value) for i, c in enumerate(MALFORMED)] + [(b"good", good.value)]
     counted = Counter(c.reason for c in MALFORMED)
     before = {r: metrics.DEAD_LETTERED.labels("normalise", r)._value.get() for r in counted}
 
-    async def drive():
-        normalised, dead = AsyncMock(side_effect=acknowledged), AsyncMock(side_effect=acknowledged)
-        with patch.object(topics.normalised, "send", normalised), patch.object(topics.dead_letter, "send", dead):
-            async with agent.test_context() as a:
-                for key, value in values:
-                    await a.put(value, key=key)
-                await settled([normalised, dead], len(values))
-        return normalised, dead
-
-    normalised, dead = asyncio.run(drive())
-    letters = [orjson.loads(c.kwargs["value"]) for c in dead.await_args_list]
+    asyncio.run(drive(agent, values, outbox))
+    letters = [d for _, d in outbox.values("articles.dead-letter")]
     assert [d["reason"] for d in letters] == [c.reason for c in MALFORMED]
     for d in letters:
         validate("dead_letter", d)
-    assert [c.kwargs["key"] for c in normalised.await_args_list] == [b"m-001"]  # the good one after all the bad
+    assert [k for k, _ in outbox.values("articles.normalised")] == [b"m-001"]  # the good one after all the bad
     for reason, n in counted.items():
         assert metrics.DEAD_LETTERED.labels("normalise", reason)._value.get() == before[reason] + n, reason
