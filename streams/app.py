@@ -37,7 +37,7 @@ from .deadletter import dead_letter
 from .fetching import hold_empty_fetches
 from .normalise import Rejected, normalise, parse
 from .outbox import Outbox
-from .records import Article
+from .records import Article, RawArticle
 from .route import route
 from .settings import Settings
 
@@ -56,7 +56,7 @@ class _ConsumerThread(aiokafka_driver.AIOKafkaConsumerThread):
 
     async def on_start(self) -> None:
         await super().on_start()
-        hold_empty_fetches(self._consumer, FETCH_MAX_WAIT_MS)
+        hold_empty_fetches(self._consumer)
 
 
 class _Consumer(aiokafka_driver.Consumer):
@@ -266,9 +266,17 @@ class Worker(faust.Worker):
         self.spinner = None
 
 
+def warm_up() -> None:
+    """Build the tagger's automata and tables now (about half a second) rather than on the first
+    article, which would otherwise wait for them while the worker already holds its partitions."""
+    sample = "Russian drones struck Kharkiv overnight; talks in Istanbul on a ceasefire and an evacuation resumed."
+    route(normalise(RawArticle("warm-up", sample)))
+
+
 def run_worker(settings: Settings) -> None:
     """Create the topics, then run the agents and the web server until SIGTERM or Ctrl-C."""
     logging.basicConfig(level=settings.log_level)
+    warm_up()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     created = loop.run_until_complete(topics.ensure_topics(settings))

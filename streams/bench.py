@@ -36,6 +36,7 @@ from .broker import create as create_broker
 from .broker import free_port
 from .codec import dumps
 from .demo import start_worker, stop_process, wait_http
+from .fetching import hold_empty_fetches
 from .normalise import normalise, parse
 from .outbox import Outbox
 from .records import RawArticle
@@ -174,6 +175,7 @@ async def reference(settings: Settings, articles: list[dict[str, Any]]) -> float
     producer = AIOKafkaProducer(acks="all", linger_ms=5, max_batch_size=256 * 1024,
                                 max_request_size=topics.MAX_MESSAGE_BYTES, **settings.kafka_client_options())
     await consumer.start()
+    hold_empty_fetches(consumer)  # as the worker does
     await producer.start()
     try:
         out = Outbox(producer)  # the worker's batch sender: both sides pay the same to produce
@@ -225,6 +227,7 @@ async def _latencies(settings: Settings, expected: int, prefix: bytes, timeout: 
 
     consumer = AIOKafkaConsumer(enable_auto_commit=False, **settings.kafka_client_options())
     await consumer.start()
+    hold_empty_fetches(consumer)
     try:
         tps = [TopicPartition(spec.name, p) for spec in topics.FEED_TOPICS.values() for p in range(settings.partitions)]
         consumer.assign(tps)
@@ -264,7 +267,7 @@ def pipeline(settings: Settings, articles: list[dict[str, Any]], latency_article
                 first = time.perf_counter()
             if consumed >= len(articles):
                 break
-            time.sleep(0.05)
+            time.sleep(0.1)  # each scrape costs the worker CPU: poll gently
         else:
             raise TimeoutError("the worker did not drain the backlog in 10 minutes")
         throughput = len(articles) / (time.perf_counter() - (first or time.perf_counter()))
@@ -273,7 +276,7 @@ def pipeline(settings: Settings, articles: list[dict[str, Any]], latency_article
         expected = sum(len(route(normalise(RawArticle(a["article_id"], a["body"]))).feeds) for a in latency_articles)
         while _metric(url, "newswire_articles_routed_total") < routed_before + expected:
             peak = max(peak, _rss_mb(worker.pid))
-            time.sleep(0.05)
+            time.sleep(0.1)  # each scrape costs the worker CPU: poll gently
         peak = max(peak, _rss_mb(worker.pid))
         prefix = latency_articles[0]["article_id"].rsplit("-", 1)[0].encode()
         latencies = asyncio.run(_latencies(settings, expected, prefix, timeout=60))
@@ -300,7 +303,7 @@ def two_workers(settings: Settings, articles: list[dict[str, Any]], workdir: Pat
         while sum(_metric(u, 'newswire_articles_consumed_total{stage="route"}') for u in urls) < before + len(articles):
             if time.monotonic() > deadline:
                 raise TimeoutError("two workers did not drain the backlog in 10 minutes")
-            time.sleep(0.05)
+            time.sleep(0.1)  # each scrape costs the worker CPU: poll gently
         return len(articles) / (time.perf_counter() - started)
     finally:
         for w in workers:

@@ -18,11 +18,11 @@ import time
 from typing import Any
 
 
-def hold_empty_fetches(consumer: Any, max_wait_ms: float) -> None:
+def hold_empty_fetches(consumer: Any) -> None:
     """Patch a *started* ``AIOKafkaConsumer`` (its fetcher exists only after ``start()``)."""
     fetcher = consumer._fetcher
     fetch = fetcher._proc_fetch_request  # the fetch loop looks it up on the instance for every request
-    wait = max_wait_ms / 1000.0
+    wait = fetcher._fetch_max_wait_ms / 1000.0
 
     async def held(assignment: Any, node_id: int, request: Any) -> bool:
         started = time.monotonic()

@@ -70,6 +70,7 @@ class Outbox:
                     end += 1
                 if end == start:  # cannot happen: an empty batch takes any record below max_request_size
                     raise ValueError(f"message too large for a record batch on {topic}")
+                batch.close()  # complete: the sender sends it now instead of lingering for more
                 deliveries.append((topic, messages[start:end], await self._producer.send_batch(
                     batch, topic, partition=partition)))
                 start = end

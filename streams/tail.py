@@ -11,6 +11,7 @@ import sys
 from typing import Any, AsyncIterator, TextIO
 
 from .codec import dumps, loads
+from .fetching import hold_empty_fetches
 from .settings import Settings
 
 
@@ -22,6 +23,7 @@ async def messages(
 
     consumer = AIOKafkaConsumer(enable_auto_commit=False, **settings.kafka_client_options())
     await consumer.start()
+    hold_empty_fetches(consumer)
     try:
         partitions = None
         for _ in range(50):  # the topic may be created a moment after we start

@@ -100,8 +100,9 @@ def test_messages_without_a_key_are_spread_round_robin():
 
 
 class FakeFetcher:
-    def __init__(self, results):
+    def __init__(self, results, max_wait_ms):
         self.results = list(results)
+        self._fetch_max_wait_ms = max_wait_ms
 
     async def _proc_fetch_request(self, assignment, node_id, request):
         return self.results.pop(0)
@@ -109,8 +110,8 @@ class FakeFetcher:
 
 def test_an_empty_fetch_is_held_for_the_rest_of_the_wait_and_data_is_not():
     consumer = type("Consumer", (), {})()
-    consumer._fetcher = FakeFetcher([False, True])
-    hold_empty_fetches(consumer, max_wait_ms=50)
+    consumer._fetcher = FakeFetcher([False, True], max_wait_ms=50)
+    hold_empty_fetches(consumer)
 
     async def timed():
         t0 = time.monotonic()
