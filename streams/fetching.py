@@ -30,7 +30,12 @@ def hold_empty_fetches(consumer: Any) -> None:
         if not has_new_data:
             remaining = wait - (time.monotonic() - started)
             if remaining > 0:
-                await asyncio.sleep(remaining)
+                try:
+                    await asyncio.sleep(remaining)
+                except asyncio.CancelledError:
+                    # the fetcher cancels its requests on close or unassignment and awaits them;
+                    # like aiokafka's own fetch, answer "no new data" instead of raising
+                    return False
         return has_new_data
 
     fetcher._proc_fetch_request = held

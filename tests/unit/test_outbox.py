@@ -123,3 +123,17 @@ def test_an_empty_fetch_is_held_for_the_rest_of_the_wait_and_data_is_not():
     empty, held, data, passed = asyncio.run(timed())
     assert empty is False and held >= 0.045
     assert data is True and passed < 0.045
+
+
+def test_a_held_fetch_cancelled_on_close_ends_quietly_as_aiokafkas_own_does():
+    consumer = type("Consumer", (), {})()
+    consumer._fetcher = FakeFetcher([False], max_wait_ms=5000)
+    hold_empty_fetches(consumer)
+
+    async def close_while_held():
+        task = asyncio.ensure_future(consumer._fetcher._proc_fetch_request(None, 0, None))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        return await task  # what aiokafka's Fetcher.close() does with its pending requests
+
+    assert asyncio.run(close_while_held()) is False
