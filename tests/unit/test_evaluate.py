@@ -25,11 +25,11 @@ def test_score_counts_feeds_and_entities():
     assert report.errors == [("x3", [], ["diplomacy"])]
 
 
-def test_corpus_files_load():
-    dev = load(ROOT / "tests/corpus/dev.jsonl")
-    heldout = load(ROOT / "tests/corpus/heldout.jsonl")
-    assert len(dev) + len(heldout) >= 150
-    assert not {i["article_id"] for i in dev} & {i["article_id"] for i in heldout}
+def test_corpus_files_load_and_share_no_article():
+    parts = {name: load(ROOT / f"tests/corpus/{name}.jsonl") for name in ("dev", "dev2", "dev3", "heldout")}
+    assert len(parts["dev"]) + len(parts["heldout"]) >= 150
+    ids = [i["article_id"] for items in parts.values() for i in items]
+    assert len(ids) == len(set(ids))
 
 
 def test_regions_count_under_their_base_name_and_launch_platforms_are_not_weapons():
