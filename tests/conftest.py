@@ -51,6 +51,21 @@ class RecordingOutbox:
         return len(self.sent.get("articles.normalised", [])) + len(letters)
 
 
+def pipeline_agent(tmp_path: Path, outbox: RecordingOutbox):
+    """The app's pipeline agent, with no broker, sending into ``outbox``."""
+    from streams.app import create_app
+    from streams.settings import Settings
+
+    async def factory(app):
+        return outbox
+
+    app = create_app(Settings.from_env({}, broker="127.0.0.1:1", data_dir=tmp_path), outbox=factory)
+    app.finalize()
+    app.conf.store = "memory://"
+    app.flow_control.resume()
+    return next(a for a in app.agents.values() if a.name.endswith("pipeline"))
+
+
 async def drive(agent, values, outbox: RecordingOutbox, timeout: float = 10.0) -> None:
     """Put ``(key, value)`` pairs through the pipeline agent under its ``test_context`` and wait until
     it has flushed the batches that finish all of them.

@@ -6,10 +6,8 @@ import orjson
 import pytest
 
 from streams import metrics
-from streams.app import create_app
 from streams.schemas import validate
-from streams.settings import Settings
-from tests.conftest import EXPECTED_SEED_FEEDS, RecordingOutbox, drive
+from tests.conftest import EXPECTED_SEED_FEEDS, RecordingOutbox, drive, pipeline_agent
 
 
 @pytest.fixture
@@ -18,31 +16,20 @@ def outbox():
 
 
 @pytest.fixture
-def app(tmp_path, outbox):
-    async def factory(app):
-        return outbox
-
-    app = create_app(Settings.from_env({}, broker="127.0.0.1:1", data_dir=tmp_path), outbox=factory)
-    app.finalize()
-    app.conf.store = "memory://"
-    app.flow_control.resume()
-    return app
-
-
-def pipeline(app):
-    return next(a for a in app.agents.values() if a.name.endswith("pipeline"))
+def agent(tmp_path, outbox):
+    return pipeline_agent(tmp_path, outbox)
 
 
 def article(stem, text):
     return stem.encode(), orjson.dumps({"schema_version": 1, "article_id": stem, "body": text})
 
 
-def test_valid_articles_are_normalised_and_routed_and_the_rest_dead_lettered(app, outbox, seed_texts):
+def test_valid_articles_are_normalised_and_routed_and_the_rest_dead_lettered(agent, outbox, seed_texts):
     good = [article(stem, text) for stem, text in seed_texts.items()]
     bad = [(b"b1", b"{oops"), (b"b2", b'{"schema_version": 1, "article_id": "b2", "body": ""}'),
            (None, b"\xff\xfe\x00garbage")]
     before = metrics.DEAD_LETTERED.labels("normalise", "invalid_json")._value.get()
-    asyncio.run(drive(pipeline(app), good[:2] + bad + good[2:], outbox))
+    asyncio.run(drive(agent, good[:2] + bad + good[2:], outbox))
 
     normalised = outbox.values("articles.normalised")
     assert [k for k, _ in normalised] == [stem.encode() for stem in seed_texts]  # order kept, keyed by article_id
@@ -65,7 +52,7 @@ def test_valid_articles_are_normalised_and_routed_and_the_rest_dead_lettered(app
     assert metrics.DEAD_LETTERED.labels("normalise", "invalid_json")._value.get() == before + 1
 
 
-def test_a_route_failure_is_dead_lettered_at_the_route_stage_and_the_stream_goes_on(app, outbox, seed_texts,
+def test_a_route_failure_is_dead_lettered_at_the_route_stage_and_the_stream_goes_on(agent, outbox, seed_texts,
                                                                                       monkeypatch):
     import streams.app
 
@@ -79,7 +66,7 @@ def test_a_route_failure_is_dead_lettered_at_the_route_stage_and_the_stream_goes
     monkeypatch.setattr(streams.app, "route", route)
     stem, text = next(iter(seed_texts.items()))
     values = [article("poison", text), article(stem, text)]
-    asyncio.run(drive(pipeline(app), values, outbox))
+    asyncio.run(drive(agent, values, outbox))
 
     assert [k for k, _ in outbox.values("articles.normalised")] == [b"poison", stem.encode()]
     letters = outbox.values("articles.dead-letter")

@@ -20,7 +20,7 @@ from streams.normalise import Rejected, normalise, parse
 from streams.route import route
 from streams.schemas import validate
 from streams.settings import Settings
-from tests.conftest import RecordingOutbox, drive
+from tests.conftest import RecordingOutbox, drive, pipeline_agent
 from tests.data.malformed import ACCEPTED, MALFORMED, MAX_BYTES
 
 PAYLOAD_LIMIT = Settings().dead_letter_payload_bytes
@@ -91,18 +91,8 @@ def test_odd_but_valid_value_is_normalised_and_routed(case):
 # ---- the worker: every malformed value becomes a dead letter, counted by reason, and the stream goes on
 
 def test_the_agent_dead_letters_the_whole_corpus_and_keeps_going(tmp_path):
-    from streams.app import create_app
-
     outbox = RecordingOutbox()
-
-    async def factory(app):
-        return outbox
-
-    app = create_app(Settings.from_env({}, broker="127.0.0.1:1", data_dir=tmp_path), outbox=factory)
-    app.finalize()
-    app.conf.store = "memory://"
-    app.flow_control.resume()
-    agent = next(a for a in app.agents.values() if a.name.endswith("pipeline"))
+    agent = pipeline_agent(tmp_path, outbox)
     good = ACCEPTED[0]
     values = [(f"bad-{i}".encode(), c.value) for i, c in enumerate(MALFORMED)] + [(b"good", good.value)]
     counted = Counter(c.reason for c in MALFORMED)
