@@ -42,7 +42,7 @@ from .outbox import Outbox
 from .records import RawArticle
 from .route import route
 from .settings import Settings
-from .tag import tag
+from .tag import Lexicon, pure_python_lexicon, scanner_kind, tag
 
 # ---------------------------------------------------------------- synthetic articles
 
@@ -117,6 +117,8 @@ class Result:
     pipeline_articles_per_s: float
     ratio: float
     tag_us_per_article: float
+    tag_pass: str  # "native" (streams._scan) or "pure-python": the pass the worker runs too
+    tag_us_pure_python: float  # the pure-Python pass on the same articles, in the same run
     article_bytes: int
     rate: float
     p50_ms: float
@@ -126,15 +128,15 @@ class Result:
     scaling: float | None = None
 
 
-def tag_cost_us(articles: list[dict[str, Any]]) -> tuple[float, int]:
+def tag_cost_us(articles: list[dict[str, Any]], lex: Lexicon | None = None) -> tuple[float, int]:
     """µs per article of ``tag`` alone (best of 3 passes), and the mean body size in bytes."""
     normalised = [normalise(RawArticle(a["article_id"], a["body"], title=a["title"])) for a in articles[:2000]]
-    tag(normalised[0])  # build the lexicon outside the clock
+    tag(normalised[0], lex)  # build the lexicon outside the clock
     best = float("inf")
     for _ in range(3):
         t0 = time.perf_counter()
         for art in normalised:
-            tag(art)
+            tag(art, lex)
         best = min(best, (time.perf_counter() - t0) / len(normalised))
     size = int(statistics.mean(len(a.body.encode()) for a in normalised))
     return best * 1e6, size
@@ -319,6 +321,7 @@ def run(kind: str | None, broker: str | None, n: int, rate: float, latency_secon
     articles = synthetic_articles(n)
     latency_articles = synthetic_articles(int(rate * latency_seconds), seed=8)
     tag_us, size = tag_cost_us(articles)
+    pure_us, _ = tag_cost_us(articles, pure_python_lexicon())
     workdir = Path(tempfile.mkdtemp(prefix="newswire-bench-"))
     own = create_broker(kind or "embedded", None, workdir / "broker") if broker is None else None
     if own:
@@ -335,7 +338,8 @@ def run(kind: str | None, broker: str | None, n: int, rate: float, latency_secon
             getattr(own, "close", own.stop)()
     return Result(broker=kind or broker, articles=n, partitions=partitions, reference_articles_per_s=round(ref, 1),
                   pipeline_articles_per_s=round(pipe, 1), ratio=round(pipe / ref, 3),
-                  tag_us_per_article=round(tag_us, 1), article_bytes=size, rate=rate, p50_ms=round(p50, 1),
+                  tag_us_per_article=round(tag_us, 1), tag_pass=scanner_kind(), tag_us_pure_python=round(pure_us, 1),
+                  article_bytes=size, rate=rate, p50_ms=round(p50, 1),
                   p99_ms=round(p99, 1), worker_rss_mb=round(rss, 1),
                   two_workers_articles_per_s=round(two, 1) if two else None,
                   scaling=round(two / pipe, 2) if two else None)
@@ -347,7 +351,8 @@ def render(r: Result) -> str:
         ("(a) reference, raw aiokafka", f"{r.reference_articles_per_s:,.0f} articles/s"),
         ("(b) pipeline, newswire worker", f"{r.pipeline_articles_per_s:,.0f} articles/s"),
         ("    ratio (b)/(a)", f"{r.ratio:.2f}"),
-        ("(c) tag, one core", f"{r.tag_us_per_article:.0f} µs/article"),
+        ("(c) tag, one core", f"{r.tag_us_per_article:.0f} µs/article ({r.tag_pass} pass;"
+                              f" pure-Python pass {r.tag_us_pure_python:.0f} µs)"),
         (f"(d) end-to-end at {r.rate:,.0f}/s", f"p50 {r.p50_ms:.0f} ms, p99 {r.p99_ms:.0f} ms"),
         ("(e) worker peak RSS", f"{r.worker_rss_mb:.0f} MB"),
     ]

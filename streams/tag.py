@@ -1,7 +1,7 @@
 """Stage 2, tag: what happened, where, who, with what.
 
-``tag(article) -> Tags`` is pure. One Aho–Corasick pass (pyahocorasick) over
-a folded copy of the body finds every phrase of every lexicon at once: the
+``tag(article) -> Tags`` is pure. One Aho–Corasick pass over a folded copy of
+the body finds every phrase of every lexicon at once: the
 event rules of ``data/tagging.toml`` with their context words, masks, vetoes,
 negators, hypotheticals and habituals; the places of the gazetteer
 (``data/gazetteer.tsv`` and GeoNames, see ``streams.gazetteer``); the actors of
@@ -16,8 +16,11 @@ a name after a title, a clause break) are anchored or run over a few words, and
 have no nested quantifiers, so they cannot backtrack catastrophically.
 Sentence breaks come from one regex led by a literal ("." on the translated bytes) and ``bytes.find``.
 
-Speed: the pass costs about as much as the Python loop that files its matches,
-so everything else runs only where a cue, an entity or a number was found
+Speed: the pass is native where ``streams/_scan.c`` was built (one C loop folds
+the text, runs the automaton as a DFA over the 37-symbol folded alphabet and
+finds the sentence starts); otherwise pyahocorasick, ``bytes.translate`` and a
+regex do the same in three passes, about 1.5× slower per article. Everything
+after the pass runs only where a cue, an entity or a number was found
 (``python -m streams.tag`` measures µs per article).
 
 Deciding that a sentence reports an event, not a mention, is the rules'
@@ -40,10 +43,16 @@ from bisect import bisect_right
 from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
+from typing import Callable, Iterable
 
 import ahocorasick
 
 from . import gazetteer
+
+try:  # the native pass (streams/_scan.c); without a C compiler at install time, the pure-Python one below
+    from ._scan import Scanner as _NativeScanner
+except ImportError:
+    _NativeScanner = None
 from .records import Actor, Article, Category, Evidence, Figure, Place, SubtypeInfo, Tags, Weapon
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -126,7 +135,8 @@ class Lexicon:
     version: str
     taxonomy_version: str
     window: int
-    automaton: ahocorasick.Automaton
+    phrases: dict[str, tuple]  # " folded phrase " → (length, context mask, other hits): what the pass looks for
+    scan: Callable[[str], tuple[str, Iterable, list[int]]]  # text → (folded, matches, sentence starts)
     rules: tuple[Rule, ...]
     subtypes: dict[str, Subtype]
     place_senses: dict[str, tuple[tuple[str, ...], tuple[str, ...], object]]
@@ -269,16 +279,15 @@ def lexicon() -> Lexicon:
             keys = frozenset(k for k, hits in phrases.items() if any(h[0] == CONTEXT and h[1] >> rule.addressee_bit & 1
                                                                     for h in hits))
             addressees[rule.index] = (keys, max(len(k.split()) for k in keys), frozenset(k.split()[0] for k in keys))
-    automaton = ahocorasick.Automaton()
+    keys: dict[str, tuple] = {}
     for key, hits in phrases.items():
         # A phrase's value: (length, context, other hits). Its context is one bit mask, whatever the rules and
         # markers ("@weapon", "drone") that made it a context word, or 0. Most matched phrases are only context
         # words: _scan files them without a loop.
         context = functools.reduce(operator.or_, (h[1] for h in hits if h[0] == CONTEXT), 0)
-        automaton.add_word(f" {key} ", (len(key), context, tuple(dict.fromkeys(h for h in hits if h[0] != CONTEXT))))
+        keys[f" {key} "] = (len(key), context, tuple(dict.fromkeys(h for h in hits if h[0] != CONTEXT)))
     for digit in "0123456789":  # the first digit of every number (no trailing space: start = end)
-        automaton.add_word(f" {digit}", (0, 0, ((NUMBER, None, None),)))
-    automaton.make_automaton()
+        keys[f" {digit}"] = (0, 0, ((NUMBER, None, None),))
 
     def split(words) -> dict[tuple[str, ...], str]:
         return {tuple(fold(w).split()): kind for kind, ws in words.items() for w in ws}
@@ -298,7 +307,7 @@ def lexicon() -> Lexicon:
         units={w: unit for unit, ws in fig["units"].items() for w in ws},
         scale={w: float(v) for w, v in fig["scale"].items()},
     )
-    return Lexicon(cfg["version"], taxonomy_version, int(cfg["window"]), automaton, tuple(rules), subtypes,
+    return Lexicon(cfg["version"], taxonomy_version, int(cfg["window"]), keys, scanner(keys), tuple(rules), subtypes,
                    senses, figures, tuple(feeds), {r.id: r for r in rules},
                    {k: SubtypeInfo(v.id, v.label, v.acled, v.cameo) for k, v in subtypes.items()},
                    frozenset(k for k, hits in phrases.items() if any(h[0] == PLACE for h in hits)),
@@ -336,13 +345,46 @@ _MATCH_END = operator.methodcaller("end")
 _NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
 
 
-def tag(article: Article) -> Tags:
-    """Categories with confidence and evidence, plus places, actors, weapons and figures."""
+def scanner(keys: dict[str, tuple], native: bool | None = None) -> Callable[[str], tuple[str, Iterable, list[int]]]:
+    """The one pass over a text: ``text → (folded, matches, sentence starts)``, where ``matches`` gives every key
+    found in ``" " + folded + " "`` as ``(offset of its last character, value)``, in text order, longest first at
+    one offset. Native (``streams._scan``: one C loop over a DFA) when it was built, else pure Python:
+    pyahocorasick, ``bytes.translate`` and a regex. Both give the same output (tests/unit/test_scan.py)."""
+    if native is None:
+        native = _NativeScanner is not None
+    if native:
+        return _NativeScanner(list(keys), list(keys.values())).scan
+    automaton = ahocorasick.Automaton()
+    for key, value in keys.items():
+        automaton.add_word(key, value)
+    automaton.make_automaton()
+
+    def scan(text: str) -> tuple[str, Iterable, list[int]]:
+        ascii_text = text.encode("ascii", "replace")  # encoded once: the folded copy and the sentence breaks need it
+        folded = ascii_text.translate(_FOLD).decode("ascii")
+        return folded, automaton.iter(f" {folded} "), _sentence_starts(text, ascii_text)
+
+    return scan
+
+
+def pure_python_lexicon() -> Lexicon:
+    """``lexicon()`` with the pure-Python pass, whether or not the native one was built (tests, benchmark)."""
     lex = lexicon()
+    return replace(lex, scan=scanner(lex.phrases, native=False))
+
+
+def scanner_kind() -> str:
+    """"native" or "pure-python": which pass ``tag`` runs here (the worker logs it, the benchmark prints it)."""
+    return "native" if _NativeScanner is not None else "pure-python"
+
+
+def tag(article: Article, lex: Lexicon | None = None) -> Tags:
+    """Categories with confidence and evidence, plus places, actors, weapons and figures. ``lex`` is the
+    lexicon to use (default: ``lexicon()``, the rules in data/)."""
+    lex = lex or lexicon()
     text = article.body
-    ascii_text = text.encode("ascii", "replace")  # encoded once: the folded copy and the sentence breaks both need it
-    folded = ascii_text.translate(_FOLD).decode("ascii")
-    scan = _scan(lex, text, folded, _sentence_starts(text, ascii_text))
+    folded, matches, breaks = lex.scan(text)
+    scan = _scan(text, matches, breaks)
     places, actors, weapons = _entities(lex, text, folded, scan.entities)
     return Tags(
         taxonomy_version=lex.taxonomy_version,
@@ -395,7 +437,7 @@ class Scan:
     marks: list  # (last, figure mark)
 
 
-def _scan(lex: Lexicon, text: str, folded: str, breaks: list[int]) -> Scan:
+def _scan(text: str, matches: Iterable, breaks: list[int]) -> Scan:
     """The one pass: every lexicon phrase in the text, sorted into what each later step needs.
 
     This loop runs once per match and, in Python, costs more per match than the automaton does:
@@ -404,7 +446,7 @@ def _scan(lex: Lexicon, text: str, folded: str, breaks: list[int]) -> Scan:
     context_at, context_rules = [], []
     add_context_at, add_context_rules = context_at.append, context_rules.append
     add_entity, add_cue = entities.append, cues.append
-    for last, (length, context, hits) in lex.automaton.iter(f" {folded} "):
+    for last, (length, context, hits) in matches:
         if context:
             add_context_at(last)
             add_context_rules(context)
@@ -701,8 +743,8 @@ _NOT_FIRST_NAMES = frozenset(
 def figures(text: str) -> list[Figure]:
     """The figures of a bare text (killed, wounded, evacuated, displaced, drones, missiles, convoy lengths)."""
     lex = lexicon()
-    folded = fold(text)
-    return _figures(lex, text, folded, _scan(lex, text, folded, _sentence_starts(text)))
+    folded, matches, breaks = lex.scan(text)
+    return _figures(lex, text, folded, _scan(text, matches, breaks))
 
 
 def _figures(lex: Lexicon, text: str, folded: str, scan: Scan) -> list[Figure]:
@@ -883,7 +925,8 @@ def _benchmark(paths: list[str], repeat: int = 15) -> None:
 
     started = time.perf_counter()
     lexicon()
-    print(f"lexicon: {time.perf_counter() - started:.2f} s to import the data and build the automaton")
+    print(f"lexicon: {time.perf_counter() - started:.2f} s to import the data and build the automaton"
+          f" ({scanner_kind()} pass)")
     articles = []
     for path in paths or ["tests/corpus/dev.jsonl", "tests/corpus/dev2.jsonl"]:  # never the held-out part
         if path.endswith(".jsonl"):

@@ -232,8 +232,11 @@ def test_dockerfile():
     ins = _dockerfile_instructions()
     ops = [op for op, _ in ins]
     args = {op: [a for o, a in ins if o == op] for op in set(ops)}
-    assert args["FROM"] == ["python:3.11-slim"]
-    assert any("pip install ." in a for a in args["RUN"])
+    # a build stage compiles the wheel (streams/_scan.c) and checks it holds the extension; the image installs it
+    assert args["FROM"] == ["python:3.11-slim AS build", "python:3.11-slim"]
+    assert any(a.startswith("pip wheel") and "streams/_scan." in a for a in args["RUN"])
+    assert "--from=build /wheels /tmp/wheels" in args["COPY"]
+    assert any(a.startswith("pip install /tmp/wheels/") for a in args["RUN"])
     assert any(a.split()[0] == "seeds" and a.split()[-1] == "/app/seeds" for a in args["COPY"])
     assert "6066" in " ".join(args["EXPOSE"]).split()
     assert "NEWSWIRE_WEB_HOST=0.0.0.0" in " ".join(args["ENV"])
@@ -261,9 +264,10 @@ def test_dockerignore_keeps_context_clean():
     }
     for must in (".git", ".venv"):
         assert must in lines
-    # What `pip install .` and `COPY seeds` need must stay in the context.
-    for keep in ("pyproject.toml", "streams", "seeds"):
+    # What `pip wheel` and `COPY seeds` need must stay in the context; a local build of the extension must not.
+    for keep in ("pyproject.toml", "setup.py", "streams", "seeds"):
         assert keep not in lines and f"/{keep}" not in lines, keep
+    assert "streams/*.so" in lines
 
 
 def test_compose_replay_healthcheck_is_python():
