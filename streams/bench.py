@@ -7,7 +7,9 @@ On one broker, with the same synthetic ~3 KB articles and partitions, it measure
 (a) reference: a plain aiokafka loop doing the same work (consume → normalise,
     tag, route → produce to the feeds): the practical limit for a Python client;
 (b) pipeline: the real ``newswire worker`` process draining the same backlog;
-(c) tagging cost per article on one core (the pure function);
+(c) tagging cost per article on one core (the pure function), with the native
+    and the pure-Python pass, and on the real reports of ``seeds/`` (denser than
+    the synthetic articles: about 60 entity mentions and 20 numbers per 3 KB);
 (d) end-to-end latency p50/p99 at a fixed offered rate, replay publish → feed write
     (read back from the feed messages' publish-time header);
 (e) the worker's peak resident memory.
@@ -119,6 +121,7 @@ class Result:
     tag_us_per_article: float
     tag_pass: str  # "native" (streams._scan) or "pure-python": the pass the worker runs too
     tag_us_pure_python: float  # the pure-Python pass on the same articles, in the same run
+    tag_us_seeds_3kb: float | None  # per 3 KB of the real reports in seeds/ (None where seeds/ is absent)
     article_bytes: int
     rate: float
     p50_ms: float
@@ -140,6 +143,25 @@ def tag_cost_us(articles: list[dict[str, Any]], lex: Lexicon | None = None) -> t
         best = min(best, (time.perf_counter() - t0) / len(normalised))
     size = int(statistics.mean(len(a.body.encode()) for a in normalised))
     return best * 1e6, size
+
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def seed_tag_cost_us(seeds: Path = SEEDS) -> float | None:
+    """µs of ``tag`` per 3 KB of the real reports in ``seeds/`` (best of 20 passes), or None without them."""
+    paths = sorted(seeds.glob("*.txt"))
+    if not paths:
+        return None
+    articles = [normalise(RawArticle(p.stem, p.read_text(encoding="utf-8"))) for p in paths]
+    chars = sum(len(a.body) for a in articles)
+    best = float("inf")
+    for _ in range(20):
+        t0 = time.perf_counter()
+        for art in articles:
+            tag(art)
+        best = min(best, time.perf_counter() - t0)
+    return best / chars * 3072 * 1e6
 
 
 async def produce(settings: Settings, topic: str, articles: list[dict[str, Any]], rate: float | None = None) -> None:
@@ -322,6 +344,7 @@ def run(kind: str | None, broker: str | None, n: int, rate: float, latency_secon
     latency_articles = synthetic_articles(int(rate * latency_seconds), seed=8)
     tag_us, size = tag_cost_us(articles)
     pure_us, _ = tag_cost_us(articles, pure_python_lexicon())
+    seeds_us = seed_tag_cost_us()
     workdir = Path(tempfile.mkdtemp(prefix="newswire-bench-"))
     own = create_broker(kind or "embedded", None, workdir / "broker") if broker is None else None
     if own:
@@ -339,6 +362,7 @@ def run(kind: str | None, broker: str | None, n: int, rate: float, latency_secon
     return Result(broker=kind or broker, articles=n, partitions=partitions, reference_articles_per_s=round(ref, 1),
                   pipeline_articles_per_s=round(pipe, 1), ratio=round(pipe / ref, 3),
                   tag_us_per_article=round(tag_us, 1), tag_pass=scanner_kind(), tag_us_pure_python=round(pure_us, 1),
+                  tag_us_seeds_3kb=round(seeds_us, 1) if seeds_us else None,
                   article_bytes=size, rate=rate, p50_ms=round(p50, 1),
                   p99_ms=round(p99, 1), worker_rss_mb=round(rss, 1),
                   two_workers_articles_per_s=round(two, 1) if two else None,
@@ -353,6 +377,10 @@ def render(r: Result) -> str:
         ("    ratio (b)/(a)", f"{r.ratio:.2f}"),
         ("(c) tag, one core", f"{r.tag_us_per_article:.0f} µs/article ({r.tag_pass} pass;"
                               f" pure-Python pass {r.tag_us_pure_python:.0f} µs)"),
+    ]
+    if r.tag_us_seeds_3kb:
+        rows.append(("    real reports (seeds/)", f"{r.tag_us_seeds_3kb:.0f} µs per 3 KB"))
+    rows += [
         (f"(d) end-to-end at {r.rate:,.0f}/s", f"p50 {r.p50_ms:.0f} ms, p99 {r.p99_ms:.0f} ms"),
         ("(e) worker peak RSS", f"{r.worker_rss_mb:.0f} MB"),
     ]

@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+from streams.bench import Result, render
+
 pytestmark = pytest.mark.integration
 
 KEYS = {"reference_articles_per_s", "pipeline_articles_per_s", "ratio", "tag_us_per_article", "p50_ms", "p99_ms",
@@ -28,7 +30,9 @@ def test_bench_prints_its_json_object(tmp_path):
     assert result["ratio"] == pytest.approx(result["pipeline_articles_per_s"] / result["reference_articles_per_s"],
                                             abs=0.002)
     assert result["tag_pass"] == "native"
-    assert 0 < result["tag_us_per_article"] and 0 < result["tag_us_pure_python"]
+    assert 0 < result["tag_us_per_article"] and 0 < result["tag_us_pure_python"] and 0 < result["tag_us_seeds_3kb"]
     assert 2500 < result["article_bytes"] < 3500  # ~3 KB articles, as the issue asks
     assert 0 < result["p50_ms"] <= result["p99_ms"]
     assert result["worker_rss_mb"] > 20
+    table = render(Result(**result))  # the table printed without --json
+    assert "ratio (b)/(a)" in table and "native pass" in table and "real reports (seeds/)" in table
