@@ -123,11 +123,11 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .codec import dumps
-    from .evaluate import load, render, score
+    from .evaluate import is_sealed, load, render, score
 
     worst = 1.0
     for path in args.corpus:
-        report = score(load(path))
+        report = score(load(path), sealed=is_sealed(path))
         if args.json:
             print(dumps({"corpus": path, **report.as_dict()}).decode())
         else:

@@ -1,4 +1,4 @@
-from streams.evaluate import Counts, load, score
+from streams.evaluate import Counts, is_sealed, load, render, score
 from tests.conftest import ROOT
 
 
@@ -26,7 +26,8 @@ def test_score_counts_feeds_and_entities():
 
 
 def test_corpus_files_load_and_share_no_article():
-    parts = {name: load(ROOT / f"tests/corpus/{name}.jsonl") for name in ("dev", "dev2", "dev3", "heldout")}
+    parts = {name: load(ROOT / f"tests/corpus/{name}.jsonl")
+             for name in ("dev", "dev2", "dev3", "dev4", "heldout", "heldout2")}
     assert len(parts["dev"]) + len(parts["heldout"]) >= 150
     ids = [i["article_id"] for items in parts.values() for i in items]
     assert len(ids) == len(set(ids))
@@ -39,3 +40,11 @@ def test_regions_count_under_their_base_name_and_launch_platforms_are_not_weapon
     report = score(items)
     assert (report.entities["places"].tp, report.entities["places"].fp) == (2, 0)
     assert (report.entities["weapons"].tp, report.entities["weapons"].fp) == (1, 0)
+
+
+def test_held_out_sets_show_only_aggregates():
+    items = [{"article_id": "h1", "body": "Farmers met to discuss grain.", "expected": {"feeds": ["diplomacy"]}}]
+    report = score(items, sealed=is_sealed("tests/corpus/heldout2.jsonl"))
+    assert report.feeds["diplomacy"].fn == 1 and report.errors == []
+    assert "h1" not in render(report, "heldout2") and report.as_dict()["misrouted"] == []
+    assert not is_sealed("tests/corpus/dev4.jsonl")
