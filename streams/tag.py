@@ -89,7 +89,7 @@ def _forms(word: str) -> set[str]:
 
 
 # hit kinds (small ints: compared in the hot loop)
-CUE, CONTEXT, MASK, VETO, NEG, NEG_AFTER, HYP, HABIT, UNGUARD, PLACE, ACTOR, WEAPON, TITLE, NUMBER, FIGWORD = range(15)
+CUE, CONTEXT, MASK, VETO, GATE, NEG, NEG_AFTER, HYP, HABIT, UNGUARD, PLACE, ACTOR, WEAPON, TITLE, NUMBER, FIGWORD = range(16)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +147,7 @@ class Lexicon:
     place_names: frozenset[str]  # folded, for telling "Kyivskyi district" from a place
     not_addressee: frozenset[str] = frozenset()  # words that cannot stand between a cue and its addressee
     addressees: dict = None  # rule index → (its folded context phrases, most words in one, their first words)
+    requires: frozenset[str] = frozenset()  # categories that fire only in a text holding one of their `requires`
 
 
 def _tsv(name: str) -> list[list[str]]:
@@ -235,14 +236,21 @@ def lexicon() -> Lexicon:
         marker_phrases["weapon"] += [(p, True) for p in _variants(row, 2)]
     for row in _tsv("actors.tsv"):
         marker_phrases.setdefault(row[1], []).extend((p, False) for p in _variants(row, 4))
+    marker_phrases["ukraine_place"] = []
     for e in gazetteer.entries():
         marker_phrases["place"] += [(p, False) for p in (e.name, *e.variants)]
+        if e.country == "UA":
+            marker_phrases["ukraine_place"] += [(p, False) for p in (e.name, *e.variants)]
+
+    def add_marked(phrase: str, kind: int, ref: object) -> None:
+        for p, inflect in marker_phrases[phrase[1:]] if phrase.startswith("@") else [(phrase, True)]:
+            add(p, kind, ref, inflect=inflect)
+
+    for category, words in cfg.get("requires", {}).items():
+        for p in words:
+            add_marked(p, GATE, category)
     for p, indices in context_of.items():
-        if p.startswith("@"):
-            for phrase, inflect in marker_phrases[p[1:]]:
-                add(phrase, CONTEXT, _mask(indices), inflect=inflect)
-        else:
-            add(p, CONTEXT, _mask(indices))
+        add_marked(p, CONTEXT, _mask(indices))
 
     for e in gazetteer.places():
         for p in (e.name, *e.variants):
@@ -311,7 +319,8 @@ def lexicon() -> Lexicon:
                    senses, figures, tuple(feeds), {r.id: r for r in rules},
                    {k: SubtypeInfo(v.id, v.label, v.acled, v.cameo) for k, v in subtypes.items()},
                    frozenset(k for k, hits in phrases.items() if any(h[0] == PLACE for h in hits)),
-                   frozenset(fold(w).strip() for w in cfg.get("not_addressee", ())), addressees)
+                   frozenset(fold(w).strip() for w in cfg.get("not_addressee", ())), addressees,
+                   frozenset(cfg.get("requires", {})))
 
 
 def _index(phrases: dict[tuple[str, ...], str], at: int) -> dict[str, tuple]:
@@ -430,6 +439,7 @@ class Scan:
     context_at: list  # last of each context phrase
     context_rules: list  # its rules, as a bit mask
     vetoes: list  # (last, category)
+    gates: set  # categories whose `requires` phrases the text holds
     guards: list  # (start, end, kind): negators, hypotheticals, habituals, unguards
     masks: list  # (start, end, category)
     entities: list  # (start, -length, kind, ref): those whose case check passed
@@ -443,7 +453,7 @@ def _scan(text: str, matches: Iterable, breaks: list[int]) -> Scan:
     This loop runs once per match and, in Python, costs more per match than the automaton does:
     it only files each match; everything else waits until it is known to be needed."""
     cues, masks, guards, vetoes, entities, numbers, marks = [], [], [], [], [], [], []
-    context_at, context_rules = [], []
+    context_at, context_rules, gates = [], [], set()
     add_context_at, add_context_rules = context_at.append, context_rules.append
     add_entity, add_cue = entities.append, cues.append
     for last, (length, context, hits) in matches:
@@ -466,11 +476,13 @@ def _scan(text: str, matches: Iterable, breaks: list[int]) -> Scan:
                 add_cue((last, length, ref, check))
             elif kind == VETO:
                 vetoes.append((last, ref))
+            elif kind == GATE:
+                gates.add(ref)
             elif kind == MASK:
                 masks.append((last - 1 - length, last - 1, ref))
             else:
                 guards.append((last - 1 - length, last - 1, kind))
-    return Scan(breaks, cues, context_at, context_rules, vetoes, guards, masks, entities, numbers, marks)
+    return Scan(breaks, cues, context_at, context_rules, vetoes, gates, guards, masks, entities, numbers, marks)
 
 
 def _categories(lex: Lexicon, text: str, folded: str, scan: Scan) -> list[Category]:
@@ -494,6 +506,8 @@ def _categories(lex: Lexicon, text: str, folded: str, scan: Scan) -> list[Catego
         start = end - length
         s = bisect_right(breaks, start) - 1
         category = rule.category
+        if category in lex.requires and category not in scan.gates:
+            continue  # diplomacy in an article about another war or none
         rules = fired.get(category)
         if rules is not None and rule.id in rules:
             seen = shown[category]

@@ -66,17 +66,17 @@ def test_mentions_route_nowhere(body):
     "body, expected",
     [
         # addressees right after the cue, or strong ones anywhere in the sentence
-        ("The spokeswoman warned Berlin that the delivery of the missiles would have consequences.", ["diplomacy"]),
+        ("The spokeswoman warned Berlin that the delivery of the missiles to Ukraine would have consequences.", ["diplomacy"]),
         ("He called on Western governments to stop arming Kyiv.", ["diplomacy"]),
-        ("Both sides, the Pope warned, must stop the killing of civilians.", ["diplomacy"]),
+        ("Both sides, the Pope warned, must stop the killing of civilians in Ukraine.", ["diplomacy"]),
         # exact plural phrases still fire
         ("Foreign ministers of the G7 met in Toronto to discuss support for Ukraine.", ["diplomacy"]),
         # sanctions as an act, pledges to Ukraine
-        ("The United States imposed sanctions on two Russian oil companies.", ["diplomacy"]),
+        ("The United States imposed sanctions on two Russian oil companies over the war.", ["diplomacy"]),
         ("Germany pledged two more IRIS-T air defence systems for Ukraine.", ["diplomacy"]),
         # diplomatic notes; an exchange made possible by mediation
         ("Ukraine's foreign ministry sent a note to the OSCE about the attack.", ["diplomacy"]),
-        ("The exchange became possible thanks to the mediation of the United Arab Emirates.", ["diplomacy"]),
+        ("The exchange of Ukrainian captives became possible thanks to the mediation of the United Arab Emirates.", ["diplomacy"]),
         # people leaving on their own, and residents who refuse to leave an evacuated town
         ("Dozens of families had left the frontline town over the weekend.", ["evacuations"]),
         ("Police said some residents still refused to leave despite the danger.", ["evacuations"]),

@@ -43,7 +43,7 @@ def test_feed_messages_match_the_published_schema(seed_texts):
         ("Authorities ordered the evacuation of 3,000 residents from villages near Kupiansk.", ["evacuations"]),
         ("Thousands of civilians fled Avdiivka through a humanitarian corridor.", ["evacuations"]),
         ("Russian and Ukrainian negotiators met in Istanbul for peace talks mediated by Turkey.", ["diplomacy"]),
-        ("The two sides completed a prisoner exchange brokered by the United Arab Emirates.", ["diplomacy"]),
+        ("Russia and Ukraine completed a prisoner exchange brokered by the United Arab Emirates.", ["diplomacy"]),
         ("A drone attack on Odesa forced the evacuation of a hospital, and the UN Security Council met on the crisis.",
          ["strikes", "evacuations", "diplomacy"]),
     ],

@@ -1,0 +1,73 @@
+"""Rules added while tuning against tests/corpus/dev4.jsonl (rules 2026.11-5): diplomacy only in a text about
+this war (`requires`), weak cues that need a state, a government's agreement, translated phrasing, and masks for
+what a weapon is for and for soldiers' medical evacuation. Sentences are written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from streams.normalise import normalise
+from streams.records import RawArticle
+from streams.tag import lexicon, tag
+
+
+def feeds(body: str) -> list[str]:
+    return sorted(c.category for c in tag(normalise(RawArticle("t", body))).categories)
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        # the same talks, about another conflict and about this war
+        ("The foreign ministers of Serbia and Kosovo held a new round of talks in Brussels on Monday.", []),
+        ("The foreign ministers of Ukraine and Poland held a new round of talks in Brussels on Monday.", ["diplomacy"]),
+        ("A Russian general held talks with the junta in Niamey on military cooperation.", []),
+        ("A Russian general held talks in Kyiv's absence with Turkish officials on the Black Sea and the war.",
+         ["diplomacy"]),
+        # a place in Ukraine or a weapon of this war is context enough
+        ("Qatar mediated the return of eleven children from Kherson, the ombudsman said.", ["diplomacy"]),
+        ("Moscow warned Berlin that sending Taurus missiles would be seen as direct involvement.", ["diplomacy"]),
+    ],
+)
+def test_diplomacy_requires_this_war(body, expected):
+    assert feeds(body) == expected
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("Outpatient consultations will continue in the basement of the Kharkiv clinic.", []),
+        ("The envoy held consultations with Moscow and Kyiv on the safety of the Zaporizhzhia plant.", ["diplomacy"]),
+        ("Former delegation members spoke at a book fair in Lviv about their careers.", []),
+        ("Ukrzaliznytsia signed an agreement with a Czech firm for 20 Ukrainian-built wagons.", []),
+        ("The Dutch trade minister signed an agreement with the Ukrainian government on housing for the displaced.",
+         ["diplomacy", "evacuations"]),
+        ("The Minister of Foreign Affairs of Ukraine held the telephone conversation with the Minister of Foreign "
+         "Affairs of Hungary.", ["diplomacy"]),
+        ("\"We address to the Western sponsors of Kyiv: the responsibility is yours,\" the Russian minister said.",
+         ["diplomacy"]),
+        ("The IAEA director called both sides to the maximum restraint around the Zaporizhzhia plant.", ["diplomacy"]),
+        ("Zelensky held a meeting with the heads of the regional administrations on the heating season.", []),
+        ("Parliament factions in Kyiv continued negotiations on the new energy minister.", []),
+    ],
+)
+def test_diplomacy_cues(body, expected):
+    assert feeds(body) == expected
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("Denmark pledged new interceptors for shooting down Shahed drones over Ukraine.", ["diplomacy"]),
+        ("The brigade improved the evacuation of wounded soldiers from the Pokrovsk front.", []),
+        ("Trucks organised with the UN refugee agency reached villages near Izium.", []),
+        ("The governor decided to take out 200 children from the border villages to camps in the region.",
+         ["evacuations"]),
+    ],
+)
+def test_masks_and_translated_evacuations(body, expected):
+    assert feeds(body) == expected
+
+
+def test_rules_version():
+    assert lexicon().version == "2026.11-5"
