@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from . import topics
+from .app import warm_up
 from .broker import create as create_broker
 from .broker import free_port
 from .codec import dumps
@@ -201,6 +202,7 @@ async def reference(settings: Settings, articles: list[dict[str, Any]]) -> float
     await consumer.start()
     hold_empty_fetches(consumer)  # as the worker does
     await producer.start()
+    warm_up()  # as the worker does: tables built, long-lived objects frozen out of the collector's way
     try:
         out = Outbox(producer)  # the worker's batch sender: both sides pay the same to produce
         await out.prepare(list(feeds.values()))
