@@ -282,7 +282,7 @@ def warm_up() -> None:
     if scanner_kind() == "native":
         log.info("tagger ready: native pass (streams._scan)")
     else:
-        log.warning("tagger ready: pure-Python pass, about twice as slow (streams/_scan.c was not compiled)")
+        log.warning("tagger ready: pure-Python pass, about 1.5x slower (streams/_scan.c was not compiled)")
 
 
 def run_worker(settings: Settings) -> None:

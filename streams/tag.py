@@ -14,7 +14,8 @@ and every phrase is matched on whole words: phrases are stored as
 ``" phrase "``. No regular expression runs per rule; the few that run (a number,
 a name after a title, a clause break) are anchored or run over a few words, and
 have no nested quantifiers, so they cannot backtrack catastrophically.
-Sentence breaks come from one regex led by a literal ("." on the translated bytes) and ``bytes.find``.
+On the pure-Python path, sentence breaks come from one regex led by a literal ("." on the translated bytes)
+and ``bytes.find``; the native pass finds the same breaks in its loop.
 
 Speed: the pass is native where ``streams/_scan.c`` was built (one C loop folds
 the text, runs the automaton as a DFA over the 37-symbol folded alphabet and
@@ -48,12 +49,12 @@ from typing import Callable, Iterable
 import ahocorasick
 
 from . import gazetteer
+from .records import Actor, Article, Category, Evidence, Figure, Place, SubtypeInfo, Tags, Weapon
 
 try:  # the native pass (streams/_scan.c); without a C compiler at install time, the pure-Python one below
     from ._scan import Scanner as _NativeScanner
 except ImportError:
     _NativeScanner = None
-from .records import Actor, Article, Category, Evidence, Figure, Place, SubtypeInfo, Tags, Weapon
 
 DATA = Path(__file__).resolve().parent / "data"
 MAX_EVIDENCE = 5  # sentences kept per category: enough to judge, small on the wire
