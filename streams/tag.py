@@ -103,7 +103,6 @@ class Rule:
     has_context: bool
     context_after: int = 0  # how many words may stand between a cue and one of its `addressees`
     addressee_bit: int = -1  # the bit of its `addressees` in a context mask (-1: it has none)
-    context_reach: int = 0  # how many sentences before the cue's own its context words may stand in
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,8 +221,7 @@ def lexicon() -> Lexicon:
         # a rule's context words set its bit in a context mask; its addressees, a bit after all the rules' bits
         bit = len(cfg["rule"]) + with_addressees.index(r) if r.get("addressees") else -1
         rule = Rule(len(rules), r["id"], r["category"], r["subtype"], float(r["weight"]),
-                    bool(r.get("context") or r.get("addressees")), int(r.get("context_after", 0)), bit,
-                    int(r.get("context_reach", 0)))
+                    bool(r.get("context") or r.get("addressees")), int(r.get("context_after", 0)), bit)
         if rule.subtype not in subtypes or subtypes[rule.subtype].feed != rule.category:
             raise ValueError(f"rule {rule.id}: subtype {rule.subtype!r} is not a {rule.category} subtype in taxonomy.toml")
         rules.append(rule)
@@ -498,7 +496,7 @@ def _categories(lex: Lexicon, text: str, folded: str, scan: Scan) -> list[Catego
     masks: dict[str, list] = {}
     for m0, m1, c in scan.masks:
         masks.setdefault(c, []).append((m0, m1))
-    contexts: dict[tuple[int, int], int] = {}  # sentences → bit mask of the rules whose context words they hold
+    contexts: dict[int, int] = {}  # sentence → bit mask of the rules whose context words it holds (filled lazily)
     anywhere = functools.reduce(operator.or_, scan.context_rules, 0)  # the same for the whole text
 
     fired: dict[str, dict[str, Evidence]] = {}  # category → rule id → first evidence
@@ -521,13 +519,12 @@ def _categories(lex: Lexicon, text: str, folded: str, scan: Scan) -> list[Catego
         if rule.has_context:
             if not anywhere >> rule.index & 1 and not (rule.addressee_bit >= 0 and anywhere >> rule.addressee_bit & 1):
                 continue  # none of the rule's context words anywhere: no need to look at the sentence
-            first = max(0, s - rule.context_reach)  # the first sentence whose context words count
-            found = contexts.get((first, s))
+            found = contexts.get(s)
             if found is None:
                 positions = scan.context_at
-                lo = bisect_right(positions, breaks[first])
+                lo = bisect_right(positions, breaks[s])
                 hi = bisect_right(positions, breaks[s + 1]) if s + 1 < n_breaks else len(positions)
-                found = contexts[first, s] = functools.reduce(operator.or_, scan.context_rules[lo:hi], 0)
+                found = contexts[s] = functools.reduce(operator.or_, scan.context_rules[lo:hi], 0)
             if not found >> rule.index & 1 and not (
                     rule.addressee_bit >= 0 and found >> rule.addressee_bit & 1
                     and _addressed(lex, text, folded, rule, end, breaks[s + 1] if s + 1 < n_breaks else len(text))):
