@@ -250,6 +250,11 @@ def lexicon() -> Lexicon:
     for category, words in cfg.get("requires", {}).items():
         for p in words:
             add_marked(p, GATE, category)
+            if p == "@ukraine_place":  # and GeoNames' Ukrainian towns of 10,000 or more, written as names
+                for e in gazetteer.places():
+                    if e.country == "UA" and not e.curated and (e.population or 0) >= 10_000:
+                        for name in (e.name, *e.variants):
+                            add(name, GATE, category, inflect=False, upper=True)
     for p, indices in context_of.items():
         add_marked(p, CONTEXT, _mask(indices))
 
@@ -478,7 +483,8 @@ def _scan(text: str, matches: Iterable, breaks: list[int]) -> Scan:
             elif kind == VETO:
                 vetoes.append((last, ref))
             elif kind == GATE:
-                gates.add(ref)
+                if check is None or _case_ok(text, last - 1 - length, last - 1, check):
+                    gates.add(ref)
             elif kind == MASK:
                 masks.append((last - 1 - length, last - 1, ref))
             else:

@@ -70,7 +70,7 @@ def test_masks_and_translated_evacuations(body, expected):
 
 
 def test_rules_version():
-    assert lexicon().version == "2026.11-6"
+    assert lexicon().version == "2026.11-7"
 
 
 # rules 2026.11-6, tuned on tests/corpus/dev5.jsonl (evacuations): sentences written for these tests
@@ -94,4 +94,28 @@ def test_rules_version():
     ],
 )
 def test_evacuation_rules(body, expected):
+    assert feeds(body) == expected
+
+
+# rules 2026.11-7, tuned on tests/corpus/dev6.jsonl: sentences written for these tests
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("The Russian MFA said the responsibility for the strike on Sevastopol lies on Washington.", ["diplomacy"]),
+        ("The ministry sent to the embassies of EU countries the note in which it warned against arms supplies to "
+         "Kyiv.", ["diplomacy"]),
+        ("Peskov said the contacts with Washington on Ukraine continue through the existing channels.", ["diplomacy"]),
+        ("The ICRC said both sides agreed to a local pause in fighting near Vovchansk.", ["diplomacy"]),
+        ("Contact with many residents of occupied Oleshky has been patchy for months.", []),
+        ("The Ukrainian midfielder is in talks with a Premier League club over a transfer.", []),
+        ("About 400 people, most of them mothers with children, crossed the border into Moldova from Odesa region.",
+         ["evacuations"]),
+        ("On Thursday 150 Ukrainian soldiers crossed the border from Belarus after the exchange.", ["diplomacy"]),
+        ("The administration organised the resettlement of 300 residents of Kamianka-Dniprovska.", ["evacuations"]),
+        ("A drone hit a car near Nikopol; the driver escaped unhurt.", ["strikes"]),
+        ("Each refinery unit taken out of service by Ukrainian drones cuts Russia's fuel exports.", []),
+        ("An air-raid alert was declared across Ukraine; the MiG-31K landed without any launches.", []),
+    ],
+)
+def test_dev6_rules(body, expected):
     assert feeds(body) == expected
