@@ -382,6 +382,7 @@ def scanner(keys: dict[str, tuple], native: bool | None = None) -> Callable[[str
     return scan
 
 
+@functools.cache
 def pure_python_lexicon() -> Lexicon:
     """``lexicon()`` with the pure-Python pass, whether or not the native one was built (tests, benchmark)."""
     lex = lexicon()
@@ -472,7 +473,7 @@ def _scan(text: str, matches: Iterable, breaks: list[int]) -> Scan:
             if kind >= PLACE:
                 if kind <= TITLE:
                     start = last - 1 - length
-                    if check is None or (text[start].isupper() if check is True else text[start:last - 1] == check):
+                    if check is None or _case_ok(text, start, last - 1, check):
                         add_entity((start, -length, kind, ref))
                 elif kind == NUMBER:
                     numbers.append((last, length, ref))

@@ -3,9 +3,6 @@ the same order, same sentence starts, on the corpora, the seeds, the benchmark's
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-
 import pytest
 from hypothesis import given
 
@@ -27,10 +24,8 @@ def test_the_native_pass_is_built():
     assert tagging.scanner_kind() == "native", "streams._scan was not built: is a C compiler installed?"
 
 
-@functools.cache
 def passes():
-    keys = tagging.lexicon().phrases
-    return tagging.scanner(keys, native=True), tagging.scanner(keys, native=False)
+    return tagging.lexicon().scan, tagging.pure_python_lexicon().scan
 
 
 def same_pass(text: str) -> None:
@@ -62,8 +57,7 @@ def test_same_pass_on_fuzzed_text(body):
 def test_same_tags_end_to_end():
     articles = [normalise(RawArticle(f"a{i}", text)) for i, text in enumerate(corpus_texts()[:400])]
     native = [tagging.tag(a) for a in articles]
-    pure = dataclasses.replace(tagging.lexicon(), scan=passes()[1])
-    assert [tagging.tag(a, pure) for a in articles] == native
+    assert [tagging.tag(a, tagging.pure_python_lexicon()) for a in articles] == native
     assert sum(len(t.categories) for t in native) > 100  # the corpora do route: the comparison is not of empties
 
 
