@@ -2,7 +2,7 @@
 #
 #   docker build -t newswire:latest .
 #   docker run --rm -e NEWSWIRE_BROKER=kafka:9092 -p 127.0.0.1:6066:6066 newswire:latest
-# Build stage: a wheel with streams/_scan.c compiled (the slim image has no C compiler; without one the
+# Build stage: a wheel with streams/_scan.c and _classify.c compiled (the slim image has no C compiler; without one the
 # install would quietly fall back to the slower pure-Python tagging pass, so the build checks the wheel).
 FROM python:3.11-slim AS build
 RUN apt-get update \
@@ -10,7 +10,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY . /src
 RUN pip wheel --no-deps --wheel-dir /wheels /src \
- && python -c "import glob, sys, zipfile; names = zipfile.ZipFile(glob.glob('/wheels/*.whl')[0]).namelist(); sys.exit(not any(n.startswith('streams/_scan.') and n.endswith('.so') for n in names))"
+ && python -c "import glob, sys, zipfile; names = zipfile.ZipFile(glob.glob('/wheels/*.whl')[0]).namelist(); sys.exit(not all(any(n.startswith(f'streams/{m}.') and n.endswith('.so') for n in names) for m in ('_scan', '_classify')))"
 
 FROM python:3.11-slim
 

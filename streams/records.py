@@ -11,7 +11,7 @@ from typing import Literal
 
 RAW_VERSION = 1
 NORMALISED_VERSION = 1
-FEED_VERSION = 2
+FEED_VERSION = 3
 DEAD_LETTER_VERSION = 1
 
 Feed = Literal["strikes", "evacuations", "diplomacy", "unrouted"]
@@ -138,6 +138,7 @@ class Category:
     evidence: list[Evidence]
     rules: list[str] = field(default_factory=list)
     subtype_details: list[SubtypeInfo] = field(default_factory=list)
+    classifier_probability: float | None = None  # streams.classify's second opinion
 
 
 @dataclass(slots=True)
@@ -187,6 +188,7 @@ class Tags:
     weapons: list[Weapon] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     rules_version: str | None = None
+    classifier_version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

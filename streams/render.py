@@ -17,7 +17,9 @@ def article_block(msg: dict[str, Any], *, evidence_per_category: int = 2) -> str
     art, tags = msg["article"], msg["tags"]
     lines = [f"● {msg['article_id']}  [{', '.join(msg['feeds'])}]", _wrap(art["title"], "  ")]
     for c in tags["categories"]:
-        lines.append(f"  {c['category']:<12} confidence {c['confidence']:.2f}  ({', '.join(c['subtypes'])})")
+        p = c.get("classifier_probability")
+        opinion = "" if p is None else f"  classifier {p:.2f}"
+        lines.append(f"  {c['category']:<12} confidence {c['confidence']:.2f}{opinion}  ({', '.join(c['subtypes'])})")
         by_sentence: dict[int, list[dict[str, Any]]] = {}
         for ev in c["evidence"]:
             by_sentence.setdefault(ev["start"], []).append(ev)

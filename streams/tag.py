@@ -48,7 +48,8 @@ from typing import Callable, Iterable
 
 import ahocorasick
 
-from . import gazetteer
+from . import classify, gazetteer
+from .classify import Classifier
 from .records import Actor, Article, Category, Evidence, Figure, Place, SubtypeInfo, Tags, Weapon
 
 try:  # the native pass (streams/_scan.c); without a C compiler at install time, the pure-Python one below
@@ -149,6 +150,7 @@ class Lexicon:
     not_addressee: frozenset[str] = frozenset()  # words that cannot stand between a cue and its addressee
     addressees: dict = None  # rule index → (its folded context phrases, most words in one, their first words)
     requires: frozenset[str] = frozenset()  # categories that fire only in a text holding one of their `requires`
+    classifier: Classifier | None = None  # the learned second opinion (streams/classify.py); None: rules alone
 
 
 def _tsv(name: str) -> list[list[str]]:
@@ -326,7 +328,7 @@ def lexicon() -> Lexicon:
                    {k: SubtypeInfo(v.id, v.label, v.acled, v.cameo) for k, v in subtypes.items()},
                    frozenset(k for k, hits in phrases.items() if any(h[0] == PLACE for h in hits)),
                    frozenset(fold(w).strip() for w in cfg.get("not_addressee", ())), addressees,
-                   frozenset(cfg.get("requires", {})))
+                   frozenset(cfg.get("requires", {})), classify.classifier())
 
 
 def _index(phrases: dict[tuple[str, ...], str], at: int) -> dict[str, tuple]:
@@ -386,12 +388,12 @@ def scanner(keys: dict[str, tuple], native: bool | None = None) -> Callable[[str
 def pure_python_lexicon() -> Lexicon:
     """``lexicon()`` with the pure-Python pass, whether or not the native one was built (tests, benchmark)."""
     lex = lexicon()
-    return replace(lex, scan=scanner(lex.phrases, native=False))
+    return replace(lex, scan=scanner(lex.phrases, native=False), classifier=classify.read(native=False))
 
 
 def scanner_kind() -> str:
     """"native" or "pure-python": which pass ``tag`` runs here (the worker logs it, the benchmark prints it)."""
-    return "native" if _NativeScanner is not None else "pure-python"
+    return "native" if _NativeScanner is not None and classify.native() else "pure-python"
 
 
 def tag(article: Article, lex: Lexicon | None = None) -> Tags:
@@ -402,15 +404,47 @@ def tag(article: Article, lex: Lexicon | None = None) -> Tags:
     folded, matches, breaks = lex.scan(text)
     scan = _scan(text, matches, breaks)
     places, actors, weapons = _entities(lex, text, folded, scan.entities)
+    categories = _categories(lex, text, folded, scan)
+    if lex.classifier is not None:
+        categories = _second_opinion(lex.classifier, categories, text, folded, breaks)
     return Tags(
         taxonomy_version=lex.taxonomy_version,
         rules_version=lex.version,
-        categories=_categories(lex, text, folded, scan),
+        categories=categories,
         places=places,
         actors=actors,
         weapons=weapons,
         figures=_figures(lex, text, folded, scan),
+        classifier_version=lex.classifier.version if lex.classifier is not None else None,
     )
+
+
+def _second_opinion(model: Classifier, categories: list[Category], text: str, folded: str,
+                    breaks: list[int]) -> list[Category]:
+    """The classifier's word on the rules' categories: it caps one it doubts (probability at or below
+    ``keep_above``) and adds one the rules missed (above ``route_above``), with its strongest sentence."""
+    judged = model.judge(folded, classify.WINDOW_CHARS, classify.MIN_CHARS)
+    if judged is None:
+        return categories  # too short for the classifier: the rules alone
+    changed = False
+    for c in categories:
+        p = c.classifier_probability = round(judged[model.position[c.category]], 4)
+        if p <= model.keep_above:
+            c.confidence = min(p, c.confidence)
+            changed = True
+    if max(judged) > model.route_above:
+        fired = {c.category for c in categories}
+        for category, p in zip(model.classes, judged):
+            if category not in fired and p > model.route_above:
+                p = round(p, 4)
+                start, end, cue_start, cue_end = model.strongest(category, text, folded, breaks)
+                evidence = Evidence(classify.RULE_ID, text[cue_start:cue_end], text[start:end], start, end,
+                                    cue_start, cue_end, p)
+                categories.append(Category(category, p, [], [evidence], [classify.RULE_ID], [], p))
+                changed = True
+    if changed:
+        categories.sort(key=_by_confidence)
+    return categories
 
 
 def _sentence_starts(text: str, ascii_text: bytes | None = None) -> list[int]:
