@@ -4,7 +4,7 @@
  * streams.tag's pure-Python path does in three: fold the text (ASCII letters lower-cased,
  * digits kept, every other character a space), run an Aho–Corasick automaton over
  * " " + folded + " " and find where sentences start. Its output is the pure path's, item for
- * item (tests/unit/test_scan_native.py holds them equal); streams.tag falls back to that path
+ * item (tests/unit/test_scan.py holds them equal); streams.tag falls back to that path
  * when this module was not built.
  *
  * Why C: the folded alphabet has 37 symbols (space, a-z, 0-9), so the automaton is a full DFA
