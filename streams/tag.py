@@ -40,7 +40,7 @@ import itertools
 import operator
 import re
 import tomllib
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
@@ -534,9 +534,14 @@ def _categories(lex: Lexicon, text: str, folded: str, scan: Scan) -> list[Catego
     n_breaks = len(breaks)
     vetoes = {(bisect_right(breaks, last - 2) - 1, category) for last, category in scan.vetoes} if scan.vetoes else ()
     guards = unguards = None  # filed by sentence only once a cue gets that far (in many texts none does)
-    masks: dict[str, list] = {}
-    for m0, m1, c in scan.masks:
-        masks.setdefault(c, []).append((m0, m1))
+    masks: dict[str, tuple[list[int], list[int]]] = {}  # category → its masks' starts, sorted, and the furthest
+    if scan.masks:                                      # end among the masks up to each: one bisect per cue
+        spans: dict[str, list] = {}
+        for m0, m1, c in scan.masks:
+            spans.setdefault(c, []).append((m0, m1))
+        for c, found in spans.items():
+            found.sort()
+            masks[c] = ([m0 for m0, _ in found], list(itertools.accumulate((m1 for _, m1 in found), max)))
     contexts: dict[int, int] = {}  # sentence → bit mask of the rules whose context words it holds (filled lazily)
     anywhere = functools.reduce(operator.or_, scan.context_rules, 0)  # the same for the whole text
 
@@ -572,8 +577,11 @@ def _categories(lex: Lexicon, text: str, folded: str, scan: Scan) -> list[Catego
                 continue
         if vetoes and (s, category) in vetoes:
             continue
-        if category in masks and any(m0 < end and start < m1 for m0, m1 in masks[category]):
-            continue
+        mask = masks.get(category)
+        if mask is not None:
+            i = bisect_left(mask[0], end)  # the masks that start before the cue ends: does one reach past its start?
+            if i and mask[1][i - 1] > start:
+                continue
         if scan.guards:
             if guards is None:
                 guards, unguards = {}, []
