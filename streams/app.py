@@ -41,7 +41,7 @@ from .outbox import Outbox
 from .records import Article, RawArticle
 from .route import route
 from .settings import Settings
-from .tag import scanner_kind
+from .tag import lexicon, scanner_kind
 
 log = logging.getLogger(__name__)
 
@@ -279,10 +279,13 @@ def warm_up() -> None:
     route(normalise(RawArticle("warm-up", sample)))
     gc.collect()
     gc.freeze()
+    model = lexicon().classifier
+    opinion = f"classifier {model.version}" if model is not None else "no classifier"
     if scanner_kind() == "native":
-        log.info("tagger ready: native pass (streams._scan)")
+        log.info("tagger ready: rules %s, %s, native code (streams._scan, streams._classify)", lexicon().version, opinion)
     else:
-        log.warning("tagger ready: pure-Python pass, about 1.5x slower (streams/_scan.c was not compiled)")
+        log.warning("tagger ready: rules %s, %s, pure-Python code, about 4x slower (streams/_*.c were not compiled)",
+                    lexicon().version, opinion)
 
 
 def run_worker(settings: Settings) -> None:
