@@ -65,7 +65,14 @@ async def _create_topic(bootstrap: str, name: str, partitions: int) -> None:
         )
         for topic_error in resp.topic_errors:
             assert topic_error[1] == 0, f"create_topics failed: {topic_error}"
-        (described,) = await admin.describe_topics([name])
+        # KRaft answers CreateTopics before every listener's metadata cache has the topic: a describe
+        # straight after may say UNKNOWN_TOPIC_OR_PARTITION (3) for a moment. Wait for it, up to 10 s.
+        deadline = time.monotonic() + 10
+        while True:
+            (described,) = await admin.describe_topics([name])
+            if described["error_code"] != 3 or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.05)
         assert described["error_code"] == 0, described
         assert len(described["partitions"]) == partitions
     finally:
