@@ -124,6 +124,7 @@ class FigureRules:
     not_counts_after: frozenset[str]  # "no" one, "the" one
     after: dict[str, tuple]  # first word → ((words after the number, kind), ...), longest first
     before: dict[str, tuple]  # last word → ((words before the number, kind), ...), longest first
+    before_people: dict[str, tuple]  # the same, for words that count only before people ("drove 64 residents")
     max_after: int
     people_by_sentence: tuple[tuple[str, str], ...]  # (sentence mark, kind) for "N people" alone
     needs: dict[str, str]  # kind → the sentence mark it needs
@@ -316,6 +317,7 @@ def lexicon() -> Lexicon:
         not_counts_after=frozenset(fig["not_counts_after"]),
         after=after,
         before=before,
+        before_people=_index(split(fig.get("before_people", {})), -1),
         max_after=int(fig["max_after"]),
         people_by_sentence=tuple((m, k) for m, k in fig["people_by_sentence"]),
         needs=dict(fig.get("needs", {})),
@@ -872,7 +874,11 @@ def _figures(lex: Lexicon, text: str, folded: str, scan: Scan) -> list[Figure]:
             if words:
                 kind, f_end, people = _after(rules, text, folded, words, end)
             if kind is None and before_words:
-                kind, f_start = _before(rules, text, folded, before_words, start)
+                kind, f_start = _before(rules, rules.before, text, folded, before_words, start)
+            if kind is None and people and before_words:
+                kind, f_start = _before(rules, rules.before_people, text, folded, before_words, start)
+                if kind is not None:
+                    f_end = people  # "drove 64 people"
             if kind is None and people:
                 for sentence_mark, k in rules.people_by_sentence:
                     if sentence_mark in mark:
@@ -957,13 +963,13 @@ def _after(rules: FigureRules, text: str, folded: str, words: list[str], end: in
     return None, end, people
 
 
-def _before(rules: FigureRules, text: str, folded: str, before_words: list[str], start: int):
-    """The kind the words before a number give it: "killing 14", "evacuated 300"."""
+def _before(rules: FigureRules, table: dict[str, tuple], text: str, folded: str, before_words: list[str], start: int):
+    """The kind the words before a number give it by ``table``: "killing 14", "evacuated 300"."""
     words = before_words
     while words and words[-1] in rules.fillers:
         words = words[:-1]
-    if words and words[-1] in rules.before:
-        for phrase, kind in rules.before[words[-1]]:
+    if words and words[-1] in table:
+        for phrase, kind in table[words[-1]]:
             k = len(phrase)
             if k == 1 or tuple(words[-k:]) == phrase:
                 f_start = folded.rfind(" ".join(phrase), 0, start)

@@ -1,7 +1,8 @@
 """Rules added while tuning against tests/corpus/dev7.jsonl (rules 2026.11-8): aircraft that land, drivers who get
 out, towed cars, farm animals, floods and denied rumours are no events; drones that drop explosives, unmanned
-boats, people put up in hostels, bussed away or brought to safety, and go-betweens passing messages are.
-Sentences are written for these tests (each under the classifier's 250 characters, so the rules alone decide)."""
+boats, people put up in hostels, bussed away or brought to safety, and go-betweens passing messages are; a verb
+before a count of people gives a figure ("drove 64 people"). Sentences are written for these tests (each under
+the classifier's 250 characters, so the rules alone decide)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from streams.normalise import normalise
 from streams.records import RawArticle
-from streams.tag import lexicon, tag
+from streams.tag import figures, lexicon, tag
 
 
 def feeds(body: str) -> list[str]:
@@ -72,3 +73,22 @@ def test_events_in_other_words(body, expected):
 
 def test_rules_version():
     assert lexicon().version == "2026.11-8"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a verb before a count of people gives its kind; before other counts it gives none
+        ("Police and volunteers drove 64 people, most of them elderly, to a reception centre in Kharkiv.",
+         [("evacuated", 64)]),
+        ("Volunteers took 37 residents out of the worst-hit streets of Nikopol.", [("evacuated", 37)]),
+        ("Volunteers took 40 generators to Kherson and drove 64 km back.", []),
+        ("Border guards counted 3,400 arrivals at the crossing last week.", [("displaced", 3400)]),
+        ("The ministry registered 1,900 new arrivals from Ukraine in September.", [("displaced", 1900)]),
+        ("Already 118 persons are taken by buses to temporary accommodation in Belgorod.", [("evacuated", 118)]),
+        # rescue is not evacuation, and a train of the past is no figure of today
+        ("Rescuers brought 23 residents out of the burning upper floors using ladders.", []),
+    ],
+)
+def test_figures_from_the_verb_before_people(text, expected):
+    assert [(f.kind, f.value) for f in figures(text)] == expected
