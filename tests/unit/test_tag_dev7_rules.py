@@ -86,7 +86,9 @@ def test_rules_version():
         ("Border guards counted 3,400 arrivals at the crossing last week.", [("displaced", 3400)]),
         ("The ministry registered 1,900 new arrivals from Ukraine in September.", [("displaced", 1900)]),
         ("Already 118 persons are taken by buses to temporary accommodation in Belgorod.", [("evacuated", 118)]),
-        # rescue is not evacuation, and a train of the past is no figure of today
+        ("Russia attacked the south overnight with 38 Shahed-type drones.", [("drones", 38)]),
+        ("Two men had been taken to hospital with shrapnel wounds.", [("wounded", 2)]),
+        # rescue is not evacuation
         ("Rescuers brought 23 residents out of the burning upper floors using ladders.", []),
     ],
 )
