@@ -5,7 +5,8 @@
  * digits kept, every other character a space), run an Aho–Corasick automaton over
  * " " + folded + " " and find where sentences start. Its output is the pure path's, item for
  * item (tests/unit/test_scan.py holds them equal); streams.tag falls back to that path
- * when this module was not built.
+ * when this module was not built. scan_filed(text) also files each match by the kinds of its
+ * hits, as streams.tag._scan does in a Python loop that cost as much as the rest of the pass.
  *
  * Why C: the folded alphabet has 37 symbols (space, a-z, 0-9), so the automaton is a full DFA
  * table, one load per character, where pyahocorasick walks a list of children and fail links;
@@ -212,7 +213,128 @@ static int compare_offsets(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static int emit(PyObject *matches, Py_ssize_t last, PyObject *value) {
+/* Where the matches go: as (last, value) pairs into `matches` (scan), or filed by kind (scan_filed). */
+typedef struct {
+    PyObject *matches;
+    PyObject *text; /* filed: the original text, for the case checks */
+    PyObject *cues, *context_at, *context_rules, *vetoes, *gates, *guards, *masks, *entities, *numbers, *marks;
+} Sink;
+
+/* The hit kinds of streams.tag, in its order (KINDS below lets it check). */
+enum { CUE, CONTEXT, MASK, VETO, GATE, NEG, NEG_AFTER, HYP, HABIT, UNGUARD, PLACE, ACTOR, WEAPON, TITLE, NUMBER,
+       FIGWORD, N_KINDS };
+static const char *KIND_NAMES[N_KINDS] = {"CUE", "CONTEXT", "MASK", "VETO", "GATE", "NEG", "NEG_AFTER", "HYP",
+                                          "HABIT", "UNGUARD", "PLACE", "ACTOR", "WEAPON", "TITLE", "NUMBER", "FIGWORD"};
+
+/* streams.tag._case_ok: text[start].isupper() when check is True, else text[start:end] == check.
+ * Through the sequence protocol, so negative offsets behave as in Python. 1, 0, or -1 on error. */
+static int case_ok(PyObject *text, Py_ssize_t start, Py_ssize_t end, PyObject *check) {
+    if (check == Py_True) {
+        PyObject *ch = PySequence_GetItem(text, start);
+        if (ch == NULL) return -1;
+        int ok = Py_UNICODE_ISUPPER(PyUnicode_READ_CHAR(ch, 0));
+        Py_DECREF(ch);
+        return ok;
+    }
+    PyObject *part = PySequence_GetSlice(text, start, end);
+    if (part == NULL) return -1;
+    int ok = PyObject_RichCompareBool(part, check, Py_EQ);
+    Py_DECREF(part);
+    return ok;
+}
+
+/* Append a new tuple of `n` items (references stolen; NULL items fail cleanly) to `list`. */
+static int append_tuple(PyObject *list, Py_ssize_t n, PyObject *a, PyObject *b, PyObject *c, PyObject *d) {
+    PyObject *items[4] = {a, b, c, d};
+    PyObject *t = NULL;
+    int rc = -1;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (items[i] == NULL) goto done;
+    t = PyTuple_New(n);
+    if (t == NULL) goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyTuple_SET_ITEM(t, i, items[i]);
+        items[i] = NULL;
+    }
+    rc = PyList_Append(list, t);
+done:
+    for (Py_ssize_t i = 0; i < n; i++) Py_XDECREF(items[i]);
+    Py_XDECREF(t);
+    return rc;
+}
+
+static PyObject *new_ref(PyObject *o) {
+    Py_INCREF(o);
+    return o;
+}
+
+/* What streams.tag._scan does with one match, in C: file it by the kinds of its hits. */
+static int file_match(Sink *sink, Py_ssize_t last, PyObject *value) {
+    if (!PyTuple_Check(value) || PyTuple_GET_SIZE(value) != 3) {
+        PyErr_SetString(PyExc_TypeError, "scan_filed needs values (length, context, hits)");
+        return -1;
+    }
+    Py_ssize_t length = PyLong_AsSsize_t(PyTuple_GET_ITEM(value, 0));
+    if (length == -1 && PyErr_Occurred()) return -1;
+    PyObject *context = PyTuple_GET_ITEM(value, 1), *hits = PyTuple_GET_ITEM(value, 2);
+    int has_context = PyObject_IsTrue(context);
+    if (has_context < 0) return -1;
+    if (!PyTuple_Check(hits)) {
+        PyErr_SetString(PyExc_TypeError, "a value's hits must be a tuple");
+        return -1;
+    }
+    if (has_context) {
+        PyObject *at = PyLong_FromSsize_t(last);
+        if (at == NULL) return -1;
+        int rc = PyList_Append(sink->context_at, at);
+        Py_DECREF(at);
+        if (rc < 0 || PyList_Append(sink->context_rules, context) < 0) return -1;
+    }
+    Py_ssize_t start = last - 1 - length, end = last - 1;
+    for (Py_ssize_t h = 0; h < PyTuple_GET_SIZE(hits); h++) {
+        PyObject *hit = PyTuple_GET_ITEM(hits, h);
+        if (!PyTuple_Check(hit) || PyTuple_GET_SIZE(hit) != 3) {
+            PyErr_SetString(PyExc_TypeError, "a hit must be (kind, ref, check)");
+            return -1;
+        }
+        long kind = PyLong_AsLong(PyTuple_GET_ITEM(hit, 0));
+        if (kind == -1 && PyErr_Occurred()) return -1;
+        PyObject *ref = PyTuple_GET_ITEM(hit, 1), *check = PyTuple_GET_ITEM(hit, 2);
+        int rc = 0;
+        if (kind >= PLACE && kind <= TITLE) {
+            int ok = check == Py_None ? 1 : case_ok(sink->text, start, end, check);
+            if (ok < 0) return -1;
+            if (ok)
+                rc = append_tuple(sink->entities, 4, PyLong_FromSsize_t(start), PyLong_FromSsize_t(-length),
+                                  PyLong_FromLong(kind), new_ref(ref));
+        } else if (kind == NUMBER) {
+            rc = append_tuple(sink->numbers, 3, PyLong_FromSsize_t(last), PyLong_FromSsize_t(length), new_ref(ref),
+                              NULL);
+        } else if (kind > NUMBER) {
+            rc = append_tuple(sink->marks, 2, PyLong_FromSsize_t(last), new_ref(ref), NULL, NULL);
+        } else if (kind == CUE) {
+            rc = append_tuple(sink->cues, 4, PyLong_FromSsize_t(last), PyLong_FromSsize_t(length), new_ref(ref),
+                              new_ref(check));
+        } else if (kind == VETO) {
+            rc = append_tuple(sink->vetoes, 2, PyLong_FromSsize_t(last), new_ref(ref), NULL, NULL);
+        } else if (kind == GATE) {
+            int ok = check == Py_None ? 1 : case_ok(sink->text, start, end, check);
+            if (ok < 0) return -1;
+            if (ok) rc = PySet_Add(sink->gates, ref);
+        } else if (kind == MASK) {
+            rc = append_tuple(sink->masks, 3, PyLong_FromSsize_t(start), PyLong_FromSsize_t(end), new_ref(ref), NULL);
+        } else {
+            rc = append_tuple(sink->guards, 3, PyLong_FromSsize_t(start), PyLong_FromSsize_t(end),
+                              PyLong_FromLong(kind), NULL);
+        }
+        if (rc < 0) return -1;
+    }
+    return 0;
+}
+
+static int emit(Sink *sink, Py_ssize_t last, PyObject *value) {
+    if (sink->matches == NULL) return file_match(sink, last, value);
+    PyObject *matches = sink->matches;
     PyObject *at = PyLong_FromSsize_t(last);
     if (at == NULL) return -1;
     PyObject *pair = PyTuple_New(2);
@@ -230,7 +352,7 @@ static int emit(PyObject *matches, Py_ssize_t last, PyObject *value) {
 
 /* Emit the keys ending at `node`, at position `pos` of the padded text, longest first
  * (pyahocorasick's order). */
-static int emit_all(Scanner *self, int32_t node, Py_ssize_t pos, PyObject *matches) {
+static int emit_all(Scanner *self, int32_t node, Py_ssize_t pos, Sink *matches) {
     if (self->value[node] < 0) node = self->output[node];
     while (node >= 0) {
         if (emit(matches, pos, PyTuple_GET_ITEM(self->values, self->value[node])) < 0) return -1;
@@ -249,7 +371,7 @@ static int emit_all(Scanner *self, int32_t node, Py_ssize_t pos, PyObject *match
 /* The loop, compiled once per string kind (1, 2 or 4 bytes a character). Returns the number of
  * sentence starts written to `breaks`, or -1 with an exception set. */
 static inline __attribute__((always_inline)) Py_ssize_t
-scan_kind(Scanner *self, int kind, const void *data, Py_ssize_t n, Py_UCS1 *out, PyObject *matches,
+scan_kind(Scanner *self, int kind, const void *data, Py_ssize_t n, Py_UCS1 *out, Sink *matches,
           Py_ssize_t *breaks) {
     const uint32_t *next = self->next;
     Py_ssize_t n_breaks = 0;
@@ -280,7 +402,8 @@ scan_kind(Scanner *self, int kind, const void *data, Py_ssize_t n, Py_UCS1 *out,
     return n_breaks;
 }
 
-static PyObject *Scanner_scan(Scanner *self, PyObject *text) {
+/* The pass over `text` into `sink`: the folded text and the sentence starts as a list, or NULL. */
+static PyObject *run(Scanner *self, PyObject *text, Sink *sink, PyObject **break_list) {
     if (self->next == NULL) {
         PyErr_SetString(PyExc_TypeError, "Scanner is not built");
         return NULL;
@@ -294,41 +417,75 @@ static PyObject *Scanner_scan(Scanner *self, PyObject *text) {
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     PyObject *folded = PyUnicode_New(n, 127);
-    PyObject *matches = PyList_New(0);
     Py_ssize_t *breaks = PyMem_Malloc((size_t)(n + 2) * sizeof(Py_ssize_t)); /* starts are 2 apart: n/2 + 2 would do */
-    PyObject *break_list = NULL;
-    if (folded == NULL || matches == NULL || breaks == NULL) {
+    *break_list = NULL;
+    if (folded == NULL || breaks == NULL) {
         if (breaks == NULL) PyErr_NoMemory();
         goto fail;
     }
     Py_UCS1 *out = PyUnicode_1BYTE_DATA(folded);
     Py_ssize_t n_breaks;
     switch (kind) {
-    case PyUnicode_1BYTE_KIND: n_breaks = scan_kind(self, PyUnicode_1BYTE_KIND, data, n, out, matches, breaks); break;
-    case PyUnicode_2BYTE_KIND: n_breaks = scan_kind(self, PyUnicode_2BYTE_KIND, data, n, out, matches, breaks); break;
-    default: n_breaks = scan_kind(self, PyUnicode_4BYTE_KIND, data, n, out, matches, breaks); break;
+    case PyUnicode_1BYTE_KIND: n_breaks = scan_kind(self, PyUnicode_1BYTE_KIND, data, n, out, sink, breaks); break;
+    case PyUnicode_2BYTE_KIND: n_breaks = scan_kind(self, PyUnicode_2BYTE_KIND, data, n, out, sink, breaks); break;
+    default: n_breaks = scan_kind(self, PyUnicode_4BYTE_KIND, data, n, out, sink, breaks); break;
     }
     if (n_breaks < 0) goto fail;
-    break_list = PyList_New(n_breaks);
-    if (break_list == NULL) goto fail;
+    *break_list = PyList_New(n_breaks);
+    if (*break_list == NULL) goto fail;
     for (Py_ssize_t b = 0; b < n_breaks; b++) {
         PyObject *at = PyLong_FromSsize_t(breaks[b]);
         if (at == NULL) goto fail;
-        PyList_SET_ITEM(break_list, b, at);
+        PyList_SET_ITEM(*break_list, b, at);
     }
     PyMem_Free(breaks);
-    PyObject *result = PyTuple_Pack(3, folded, matches, break_list);
-    Py_DECREF(folded);
-    Py_DECREF(matches);
-    Py_DECREF(break_list);
-    return result;
+    return folded;
 
 fail:
     PyMem_Free(breaks);
     Py_XDECREF(folded);
-    Py_XDECREF(matches);
-    Py_XDECREF(break_list);
+    Py_CLEAR(*break_list);
     return NULL;
+}
+
+static PyObject *Scanner_scan(Scanner *self, PyObject *text) {
+    Sink sink = {0};
+    PyObject *break_list;
+    sink.matches = PyList_New(0);
+    if (sink.matches == NULL) return NULL;
+    PyObject *folded = run(self, text, &sink, &break_list);
+    if (folded == NULL) {
+        Py_DECREF(sink.matches);
+        return NULL;
+    }
+    PyObject *result = PyTuple_Pack(3, folded, sink.matches, break_list);
+    Py_DECREF(folded);
+    Py_DECREF(sink.matches);
+    Py_DECREF(break_list);
+    return result;
+}
+
+/* scan_filed(text): scan(text) with the matches filed as streams.tag._scan files them. */
+static PyObject *Scanner_scan_filed(Scanner *self, PyObject *text) {
+    Sink sink = {0};
+    PyObject *result = NULL, *folded = NULL, *break_list = NULL;
+    PyObject **lists[] = {&sink.cues, &sink.context_at, &sink.context_rules, &sink.vetoes, &sink.guards, &sink.masks,
+                          &sink.entities, &sink.numbers, &sink.marks};
+    sink.text = text;
+    for (size_t i = 0; i < sizeof lists / sizeof *lists; i++)
+        if ((*lists[i] = PyList_New(0)) == NULL) goto done;
+    if ((sink.gates = PySet_New(NULL)) == NULL) goto done;
+    folded = run(self, text, &sink, &break_list);
+    if (folded == NULL) goto done;
+    /* the order of streams.tag.Scan's fields, after the folded text */
+    result = PyTuple_Pack(12, folded, break_list, sink.cues, sink.context_at, sink.context_rules, sink.vetoes,
+                          sink.gates, sink.guards, sink.masks, sink.entities, sink.numbers, sink.marks);
+done:
+    for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) Py_XDECREF(*lists[i]);
+    Py_XDECREF(sink.gates);
+    Py_XDECREF(folded);
+    Py_XDECREF(break_list);
+    return result;
 }
 
 static PyObject *Scanner_states(Scanner *self, PyObject *Py_UNUSED(ignored)) {
@@ -339,6 +496,10 @@ static PyMethodDef Scanner_methods[] = {
     {"scan", (PyCFunction)Scanner_scan, METH_O,
      "scan(text) -> (folded, matches, breaks): the folded text, every key occurrence as\n"
      "(offset of its last character in ' ' + folded + ' ', value), and the sentence starts."},
+    {"scan_filed", (PyCFunction)Scanner_scan_filed, METH_O,
+     "scan_filed(text) -> (folded, breaks, cues, context_at, context_rules, vetoes, gates, guards, masks,\n"
+     "entities, numbers, marks): scan(text) with every match filed by the kinds of its hits, as\n"
+     "streams.tag._scan files them (the values must be (length, context, hits))."},
     {"states", (PyCFunction)Scanner_states, METH_NOARGS, "Number of automaton states."},
     {NULL, NULL, 0, NULL},
 };
@@ -364,6 +525,17 @@ PyMODINIT_FUNC PyInit__scan(void) {
     if (PyType_Ready(&ScannerType) < 0) return NULL;
     PyObject *m = PyModule_Create(&scan_module);
     if (m == NULL) return NULL;
+    PyObject *kinds = PyTuple_New(N_KINDS);
+    for (int k = 0; kinds != NULL && k < N_KINDS; k++) {
+        PyObject *name = PyUnicode_FromString(KIND_NAMES[k]);
+        if (name == NULL) Py_CLEAR(kinds);
+        else PyTuple_SET_ITEM(kinds, k, name);
+    }
+    if (kinds == NULL || PyModule_AddObject(m, "KINDS", kinds) < 0) { /* the hit kinds it files, in order */
+        Py_XDECREF(kinds);
+        Py_DECREF(m);
+        return NULL;
+    }
     Py_INCREF(&ScannerType);
     if (PyModule_AddObject(m, "Scanner", (PyObject *)&ScannerType) < 0) {
         Py_DECREF(&ScannerType);

@@ -19,8 +19,9 @@ and ``bytes.find``; the native pass finds the same breaks in its loop.
 
 Speed: the pass is native where ``streams/_scan.c`` was built (one C loop folds
 the text, runs the automaton as a DFA over the 37-symbol folded alphabet and
-finds the sentence starts); otherwise pyahocorasick, ``bytes.translate`` and a
-regex do the same in three passes, about 1.5× slower per article. Everything
+finds the sentence starts, then files each match by kind for the steps below,
+where Python would loop once per match); otherwise pyahocorasick, ``bytes.translate``
+and a regex do the same in three passes and ``_scan`` files the matches. Everything
 after the pass runs only where a cue, an entity or a number was found
 (``python -m streams.tag`` measures µs per article).
 
@@ -53,9 +54,10 @@ from .classify import Classifier
 from .records import Actor, Article, Category, Evidence, Figure, Place, SubtypeInfo, Tags, Weapon
 
 try:  # the native pass (streams/_scan.c); without a C compiler at install time, the pure-Python one below
+    from ._scan import KINDS as _NATIVE_KINDS
     from ._scan import Scanner as _NativeScanner
 except ImportError:
-    _NativeScanner = None
+    _NativeScanner, _NATIVE_KINDS = None, ()
 
 DATA = Path(__file__).resolve().parent / "data"
 MAX_EVIDENCE = 5  # sentences kept per category: enough to judge, small on the wire
@@ -90,7 +92,9 @@ def _forms(word: str) -> set[str]:
     return forms
 
 
-# hit kinds (small ints: compared in the hot loop)
+# hit kinds (small ints: compared in the hot loop; streams/_scan.c files them in this order too)
+KINDS = ("CUE", "CONTEXT", "MASK", "VETO", "GATE", "NEG", "NEG_AFTER", "HYP", "HABIT", "UNGUARD", "PLACE", "ACTOR",
+         "WEAPON", "TITLE", "NUMBER", "FIGWORD")
 CUE, CONTEXT, MASK, VETO, GATE, NEG, NEG_AFTER, HYP, HABIT, UNGUARD, PLACE, ACTOR, WEAPON, TITLE, NUMBER, FIGWORD = range(16)
 
 
@@ -152,6 +156,7 @@ class Lexicon:
     addressees: dict = None  # rule index → (its folded context phrases, most words in one, their first words)
     requires: frozenset[str] = frozenset()  # categories that fire only in a text holding one of their `requires`
     classifier: Classifier | None = None  # the learned second opinion (streams/classify.py); None: rules alone
+    file: Callable[[str], tuple[str, Scan]] | None = None  # the native pass with its own filing (see _filer)
 
 
 def _tsv(name: str) -> list[list[str]]:
@@ -325,12 +330,13 @@ def lexicon() -> Lexicon:
         units={w: unit for unit, ws in fig["units"].items() for w in ws},
         scale={w: float(v) for w, v in fig["scale"].items()},
     )
-    return Lexicon(cfg["version"], taxonomy_version, int(cfg["window"]), keys, scanner(keys), tuple(rules), subtypes,
+    scan = scanner(keys)
+    return Lexicon(cfg["version"], taxonomy_version, int(cfg["window"]), keys, scan, tuple(rules), subtypes,
                    senses, figures, tuple(feeds), {r.id: r for r in rules},
                    {k: SubtypeInfo(v.id, v.label, v.acled, v.cameo) for k, v in subtypes.items()},
                    frozenset(k for k, hits in phrases.items() if any(h[0] == PLACE for h in hits)),
                    frozenset(fold(w).strip() for w in cfg.get("not_addressee", ())), addressees,
-                   frozenset(cfg.get("requires", {})), classify.classifier())
+                   frozenset(cfg.get("requires", {})), classify.classifier(), _filer(scan))
 
 
 def _index(phrases: dict[tuple[str, ...], str], at: int) -> dict[str, tuple]:
@@ -386,11 +392,33 @@ def scanner(keys: dict[str, tuple], native: bool | None = None) -> Callable[[str
     return scan
 
 
+def _filer(scan: Callable) -> Callable[[str], tuple[str, Scan]] | None:
+    """``text → (folded, Scan)`` in one native call, where ``scan`` is the native pass (streams/_scan.c files the
+    matches by kind as ``_scan`` does, saving the Python loop per match); None on the pure-Python path."""
+    native = getattr(scan, "__self__", None)
+    if not isinstance(native, _NativeScanner or ()) or tuple(_NATIVE_KINDS) != KINDS:
+        return None
+    scan_filed = native.scan_filed
+
+    def file(text: str) -> tuple[str, Scan]:
+        folded, breaks, *filed = scan_filed(text)
+        return folded, Scan(breaks, *filed)
+
+    return file
+
+
+def _pass(lex: Lexicon, text: str) -> tuple[str, Scan]:
+    if lex.file is not None:
+        return lex.file(text)
+    folded, matches, breaks = lex.scan(text)
+    return folded, _scan(text, matches, breaks)
+
+
 @functools.cache
 def pure_python_lexicon() -> Lexicon:
     """``lexicon()`` with the pure-Python pass, whether or not the native one was built (tests, benchmark)."""
     lex = lexicon()
-    return replace(lex, scan=scanner(lex.phrases, native=False), classifier=classify.read(native=False))
+    return replace(lex, scan=scanner(lex.phrases, native=False), classifier=classify.read(native=False), file=None)
 
 
 def scanner_kind() -> str:
@@ -403,8 +431,8 @@ def tag(article: Article, lex: Lexicon | None = None) -> Tags:
     lexicon to use (default: ``lexicon()``, the rules in data/)."""
     lex = lex or lexicon()
     text = article.body
-    folded, matches, breaks = lex.scan(text)
-    scan = _scan(text, matches, breaks)
+    folded, scan = _pass(lex, text)
+    breaks = scan.breaks
     places, actors, weapons = _entities(lex, text, folded, scan.entities)
     categories = _categories(lex, text, folded, scan)
     if lex.classifier is not None:
@@ -494,7 +522,8 @@ def _scan(text: str, matches: Iterable, breaks: list[int]) -> Scan:
     """The one pass: every lexicon phrase in the text, sorted into what each later step needs.
 
     This loop runs once per match and, in Python, costs more per match than the automaton does:
-    it only files each match; everything else waits until it is known to be needed."""
+    it only files each match; everything else waits until it is known to be needed. The native pass
+    files them in C instead (``Scanner.scan_filed``, held equal to this by tests/unit/test_scan.py)."""
     cues, masks, guards, vetoes, entities, numbers, marks = [], [], [], [], [], [], []
     context_at, context_rules, gates = [], [], set()
     add_context_at, add_context_rules = context_at.append, context_rules.append
@@ -809,8 +838,8 @@ _NOT_FIRST_NAMES = frozenset(
 def figures(text: str) -> list[Figure]:
     """The figures of a bare text (killed, wounded, evacuated, displaced, drones, missiles, convoy lengths)."""
     lex = lexicon()
-    folded, matches, breaks = lex.scan(text)
-    return _figures(lex, text, folded, _scan(text, matches, breaks))
+    folded, scan = _pass(lex, text)
+    return _figures(lex, text, folded, scan)
 
 
 def _figures(lex: Lexicon, text: str, folded: str, scan: Scan) -> list[Figure]:

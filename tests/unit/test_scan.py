@@ -24,6 +24,11 @@ def test_the_native_pass_is_built():
     assert tagging.scanner_kind() == "native", "streams._scan was not built: is a C compiler installed?"
 
 
+def test_the_native_filing_is_used():
+    assert tagging.lexicon().file is not None  # streams/_scan.c files the matches, in tagging.KINDS' order
+    assert tagging.pure_python_lexicon().file is None
+
+
 def passes():
     return tagging.lexicon().scan, tagging.pure_python_lexicon().scan
 
@@ -35,6 +40,10 @@ def same_pass(text: str) -> None:
     assert folded == want_folded
     assert breaks == want_breaks
     assert matches == list(want_matches)
+    # and the native filing (what tag() runs) files them as _scan does, in the same order
+    filed_folded, filed = tagging.lexicon().file(text)
+    assert filed_folded == folded
+    assert filed == tagging._scan(text, matches, breaks)
 
 
 def corpus_texts() -> list[str]:
@@ -87,3 +96,25 @@ def test_scan_takes_text_only():
     scan = tagging._NativeScanner([" a "], [1]).scan
     with pytest.raises(TypeError):
         scan(b"a")
+
+
+def test_scan_filed_files_each_kind_and_checks_case():
+    kinds = {k: i for i, k in enumerate(tagging.KINDS)}
+    values = [(4, 0, ((kinds["PLACE"], "kyiv-ref", True),)),     # a place that must be capitalised
+              (3, 0b101, ((kinds["CUE"], "rule", None),)),         # a cue that is also a context word
+              (3, 0, ((kinds["NEG"], None, None), (kinds["GATE"], "war", "war")))]
+    scanner = tagging._NativeScanner([" kyiv ", " hit ", " war "], values)
+    folded, breaks, cues, context_at, context_rules, vetoes, gates, guards, masks, entities, numbers, marks = \
+        scanner.scan_filed("Kyiv hit war. kyiv")
+    assert folded == "kyiv hit war  kyiv"
+    assert entities == [(0, -4, kinds["PLACE"], "kyiv-ref")]  # the lower-case "kyiv" fails its case check
+    assert cues == [(9, 3, "rule", None)] and context_at == [9] and context_rules == [0b101]
+    assert guards == [(9, 12, kinds["NEG"])] and gates == {"war"}
+    assert vetoes == masks == numbers == marks == [] and breaks == [0]  # "kyiv" opens no sentence
+
+
+def test_scan_filed_rejects_values_it_cannot_file():
+    with pytest.raises(TypeError):
+        tagging._NativeScanner([" a "], [1]).scan_filed("a")
+    with pytest.raises(TypeError):
+        tagging._NativeScanner([" a "], [(1, 0, [(0, None, None)])]).scan_filed("a")
