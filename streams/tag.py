@@ -135,6 +135,8 @@ class FigureRules:
     first_only: frozenset[str]  # kinds whose first figure in the text is the only one kept
     units: dict[str, str]  # word after a number → unit ("km")
     scale: dict[str, float]
+    tolls: tuple[tuple[str, str], ...] = ()  # (" folded phrase ", kind): a total named before its number
+    toll_verbs: tuple[str, ...] = ()  # " folded verb ": what stands between that name and the number
 
 
 @dataclass(slots=True)
@@ -329,6 +331,8 @@ def lexicon() -> Lexicon:
         first_only=frozenset(fig.get("first_only", ())),
         units={w: unit for unit, ws in fig["units"].items() for w in ws},
         scale={w: float(v) for w, v in fig["scale"].items()},
+        tolls=tuple((f" {' '.join(fold(p).split())} ", kind) for kind, ps in fig.get("toll", {}).items() for p in ps),
+        toll_verbs=tuple(f" {' '.join(fold(v).split())} " for v in fig.get("toll_verbs", ())),
     )
     scan = scanner(keys)
     return Lexicon(cfg["version"], taxonomy_version, int(cfg["window"]), keys, scan, tuple(rules), subtypes,
@@ -923,9 +927,13 @@ def _figures(lex: Lexicon, text: str, folded: str, scan: Scan) -> list[Figure]:
                         kind = None
                 elif need not in mark:
                     kind = None
+        update = "update" in mark
+        if kind is None and unit is None and rules.tolls:
+            kind, f_start = _toll(rules, text, folded, s_start, start)
+            update = update or kind is not None
         if kind is None or (kind != "convoy_km" and value != int(value)):
             continue
-        if "update" in mark:  # "the toll rises to 16 killed": the latest total replaces the earlier ones
+        if update:  # "the toll rises to 16 killed": the latest total replaces the earlier ones
             out = [f for f in out if f.kind != kind]
         elif (kind, s) in taken:
             continue  # "15 missiles - six Kinzhal and nine Kalibr": the first is the total
@@ -990,6 +998,27 @@ def _after(rules: FigureRules, text: str, folded: str, words: list[str], end: in
             break  # "Shahed", "Kursk", "Kh-101": names may stand between a number and its noun
         pos += len(word)
     return None, end, people
+
+
+def _toll(rules: FigureRules, text: str, folded: str, s_start: int, start: int) -> tuple[str | None, int]:
+    """The kind of a total named earlier in the clause, then a verb, then the number: "the death toll in Kyiv
+    rises to two", "the number of wounded in Kherson has risen to five", "the number of wounded is now eight"."""
+    before = " " + folded[s_start:start]
+    at, kind = -1, None
+    for phrase, k in rules.tolls:
+        i = before.rfind(phrase)
+        if i > at:
+            at, kind = i, k
+    if kind is None:
+        return None, start
+    tail = before[at:]
+    verb = max((tail.rfind(v) + len(v) for v in rules.toll_verbs if v in tail), default=-1)
+    if verb < 0 or any(w not in rules.fillers for w in tail[verb:].split()):
+        return None, start  # no verb, or other words between it and the number ("rose to 12 after 3 more")
+    f_start = s_start + at  # the phrase's first character (the padding space stood before it)
+    if _CLAUSE_PUNCT.search(text, f_start, start):
+        return None, start
+    return kind, f_start
 
 
 def _before(rules: FigureRules, table: dict[str, tuple], text: str, folded: str, before_words: list[str], start: int):

@@ -88,6 +88,12 @@ def test_rules_version():
         ("Already 118 persons are taken by buses to temporary accommodation in Belgorod.", [("evacuated", 118)]),
         ("Russia attacked the south overnight with 38 Shahed-type drones.", [("drones", 38)]),
         ("Two men had been taken to hospital with shrapnel wounds.", [("wounded", 2)]),
+        # a total named before its verb: the latest replaces the earlier figure, and only a number right after
+        # the verb counts
+        ("Three people were wounded. Later the number of wounded in Kherson has risen to five.", [("wounded", 5)]),
+        ("08:30 - Death toll in Kyiv rises to two; the number of wounded is now eight.",
+         [("killed", 2), ("wounded", 8)]),
+        ("The number of wounded in Kherson has risen since March, when 40 shelters opened.", []),
         # rescue is not evacuation
         ("Rescuers brought 23 residents out of the burning upper floors using ladders.", []),
     ],
