@@ -88,6 +88,8 @@ def test_rules_version():
         ("Already 118 persons are taken by buses to temporary accommodation in Belgorod.", [("evacuated", 118)]),
         ("Russia attacked the south overnight with 38 Shahed-type drones.", [("drones", 38)]),
         ("Two men had been taken to hospital with shrapnel wounds.", [("wounded", 2)]),
+        ("Twenty-six children from a boarding school in Druzhkivka have been brought to safety in Zakarpattia.",
+         [("evacuated", 26)]),
         # a total named before its verb: the latest replaces the earlier figure, and only a number right after
         # the verb counts
         ("Three people were wounded. Later the number of wounded in Kherson has risen to five.", [("wounded", 5)]),
