@@ -88,6 +88,9 @@ def test_rules_version():
         ("Already 118 persons are taken by buses to temporary accommodation in Belgorod.", [("evacuated", 118)]),
         ("Russia attacked the south overnight with 38 Shahed-type drones.", [("drones", 38)]),
         ("Two men had been taken to hospital with shrapnel wounds.", [("wounded", 2)]),
+        ("Russia launched 112 Shahed and decoy drones overnight; 87 were shot down.", [("drones", 112)]),
+        ("Air defence intercepted and destroyed 27 unmanned aerial vehicles; 14 UAVs were downed over Belgorod.",
+         [("drones", 27)]),
         ("Twenty-six children from a boarding school in Druzhkivka have been brought to safety in Zakarpattia.",
          [("evacuated", 26)]),
         # a total named before its verb: the latest replaces the earlier figure, and only a number right after
