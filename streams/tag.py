@@ -897,6 +897,8 @@ def _figures(lex: Lexicon, text: str, folded: str, scan: Scan) -> list[Figure]:
             continue  # "including 287 children": a subset of a figure already given
         if value == 1 and before_words and before_words[-1] in rules.not_counts_after:
             continue  # "no one was hurt", "the one missile that got through"
+        if 1900 <= value < 2100 and end - start == 4 and before_words and before_words[-1] in _BEFORE_YEAR:
+            continue  # "displaced in 2022", "since March 2022": a year, not a count
         mark = marks.get(s, ())
         kind, f_start, f_end = None, start, end
         if unit is not None:
@@ -948,6 +950,8 @@ def _figures(lex: Lexicon, text: str, folded: str, scan: Scan) -> list[Figure]:
 
 
 _BEFORE_NUMBER = frozenset(" \n\t(\"“‘'$~≈")
+_BEFORE_YEAR = frozenset("""in since from until till by before after early late mid spring summer autumn fall winter
+    january february march april may june july august september october november december""".split())
 _CLAUSE_PUNCT = re.compile(r"[,;:()\[\]–—]| - ")
 _NOT_COUNTS = frozenset(("year", "years", "month", "months", "day", "days", "hour", "hours", "percent", "per", "a",
                          "p", "am", "pm", "of", "millimetre", "mm", "billion", "minutes", "metres", "meters", "tonnes",

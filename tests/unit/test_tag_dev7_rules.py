@@ -99,6 +99,9 @@ def test_rules_version():
         ("08:30 - Death toll in Kyiv rises to two; the number of wounded is now eight.",
          [("killed", 2), ("wounded", 8)]),
         ("The number of wounded in Kherson has risen since March, when 40 shelters opened.", []),
+        # a year is not a count
+        ("Entry is free for people who were displaced in 2022.", []),
+        ("In March 2022, 2022 people fled Irpin.", [("displaced", 2022)]),
         # rescue is not evacuation
         ("Rescuers brought 23 residents out of the burning upper floors using ladders.", []),
     ],
