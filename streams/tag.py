@@ -129,6 +129,8 @@ class FigureRules:
     after: dict[str, tuple]  # first word → ((words after the number, kind), ...), longest first
     before: dict[str, tuple]  # last word → ((words before the number, kind), ...), longest first
     before_people: dict[str, tuple]  # the same, for words that count only before people ("drove 64 residents")
+    scope_before: dict[str, tuple]  # the size of an order named nearby: "it concerns 200 persons"
+    scope_after: dict[str, tuple]  # "2,100 residents are affected"
     max_after: int
     people_by_sentence: tuple[tuple[str, str], ...]  # (sentence mark, kind) for "N people" alone
     needs: dict[str, str]  # kind → the sentence mark it needs
@@ -325,6 +327,8 @@ def lexicon() -> Lexicon:
         after=after,
         before=before,
         before_people=_index(split(fig.get("before_people", {})), -1),
+        scope_before=_index(split(fig.get("scope", {})), -1),
+        scope_after=_index(split(fig.get("scope", {})), 0),
         max_after=int(fig["max_after"]),
         people_by_sentence=tuple((m, k) for m, k in fig["people_by_sentence"]),
         needs=dict(fig.get("needs", {})),
@@ -914,6 +918,9 @@ def _figures(lex: Lexicon, text: str, folded: str, scan: Scan) -> list[Figure]:
                 kind, f_start = _before(rules, rules.before_people, text, folded, before_words, start)
                 if kind is not None:
                     f_end = people  # "drove 64 people"
+            if kind is None and people and rules.scope_before:
+                kind, f_start, f_end = _scope(rules, text, folded, words, before_words, start, end, people,
+                                              marks.get(s, ()), marks.get(s - 1, ()))
             if kind is None and people:
                 for sentence_mark, k in rules.people_by_sentence:
                     if sentence_mark in mark:
@@ -978,11 +985,26 @@ def _glued_unit(rules: FigureRules, folded: str, end: int) -> bool:
     return bool(word) and word[0] in rules.units
 
 
-def _after(rules: FigureRules, text: str, folded: str, words: list[str], end: int):
-    """The kind the words after a number give it: "12 people were killed", "31 drones"; and where the people
-    words after it end ("326 people"), 0 if there are none."""
+def _scope(rules: FigureRules, text: str, folded: str, words: list[str], before_words: list[str], start: int,
+           end: int, people: int, mark, mark_before):
+    """The kind of a count of people that sizes an order named in its sentence or the one before ("The
+    order affects 187 children", "... evacuation of 14 villages. It concerns about 200 persons"): the kind
+    a scope word gives, kept only when one of those sentences carries that kind's mark."""
+    kind, f_start = _before(rules, rules.scope_before, text, folded, before_words, start)
+    f_end = people
+    if kind is None:
+        kind, f_end, _ = _after(rules, text, folded, words, end, rules.scope_after)
+        f_start = start
+    if kind is None or (kind not in mark and kind not in mark_before):
+        return None, start, end
+    return kind, f_start, f_end
+
+
+def _after(rules: FigureRules, text: str, folded: str, words: list[str], end: int, table: dict | None = None):
+    """The kind the words after a number give it (by ``table``, the ``after`` table unless given): "12 people
+    were killed", "31 drones"; and where the people words after it end ("326 people"), 0 if there are none."""
     people = 0
-    after, fillers, people_words = rules.after, rules.fillers, rules.people
+    after, fillers, people_words = rules.after if table is None else table, rules.fillers, rules.people
     n = len(words)
     pos = end
     for i in range(min(n, rules.max_after)):
@@ -1028,15 +1050,17 @@ def _toll(rules: FigureRules, text: str, folded: str, s_start: int, start: int) 
 def _before(rules: FigureRules, table: dict[str, tuple], text: str, folded: str, before_words: list[str], start: int):
     """The kind the words before a number give it by ``table``: "killing 14", "evacuated 300"."""
     words = before_words
-    while words and words[-1] in rules.fillers:
-        words = words[:-1]
-    if words and words[-1] in table:
-        for phrase, kind in table[words[-1]]:
+    while words:
+        # a phrase may end in a filler word ("evacuation of 40", "death toll to 12"), so look before dropping it
+        for phrase, kind in table.get(words[-1], ()):
             k = len(phrase)
             if k == 1 or tuple(words[-k:]) == phrase:
                 f_start = folded.rfind(" ".join(phrase), 0, start)
                 if f_start >= 0 and not _CLAUSE_PUNCT.search(text, f_start, start):
                     return kind, f_start
+        if words[-1] not in rules.fillers:
+            break
+        words = words[:-1]
     return None, start
 
 

@@ -72,7 +72,7 @@ def test_events_in_other_words(body, expected):
 
 
 def test_rules_version():
-    assert lexicon().version == "2026.11-8"
+    assert lexicon().version == "2026.12-1"
 
 
 @pytest.mark.parametrize(
@@ -104,6 +104,22 @@ def test_rules_version():
         ("In March 2022, 2022 people fled Irpin.", [("displaced", 2022)]),
         # rescue is not evacuation
         ("Rescuers brought 23 residents out of the burning upper floors using ladders.", []),
+        # a phrase that ends in a filler word ("of", "to"): the count of people after it, not of villages
+        ("The city administration ordered the evacuation of about 40 residents.", [("evacuated", 40)]),
+        ("Sumy ordered the evacuation of 14 more villages.", []),
+        ("The strike pushed the death toll to 12.", [("killed", 12)]),
+        # the size of an order, when this sentence or the one before names an evacuation
+        ("The order to evacuate families from 11 villages covered about 1,250 people.", [("evacuated", 1250)]),
+        ("Five border villages will be evacuated. It concerns about 200 persons.", [("evacuated", 200)]),
+        ("The mandatory evacuation was extended. About 2,100 residents are affected.", [("evacuated", 2100)]),
+        ("The survey covered 2,000 people in Poland.", []),
+        ("The new tariff affects 300 families.", []),
+        # where people were taken or brought; a hospital means wounded
+        ("About 1,200 people would be taken to temporary accommodation centres in Kursk.", [("evacuated", 1200)]),
+        ("During the day 212 persons were brought to the centre.", [("evacuated", 212)]),
+        ("Five people were brought to hospital after the strike.", [("wounded", 5)]),
+        ("Twelve people were taken to a hospital in Dnipro.", [("wounded", 12)]),
+        ("More than 2,300 people fleeing Ukraine crossed into Moldova.", [("displaced", 2300)]),
     ],
 )
 def test_figures_from_the_verb_before_people(text, expected):
