@@ -139,6 +139,7 @@ class FigureRules:
     scale: dict[str, float]
     tolls: tuple[tuple[str, str], ...] = ()  # (" folded phrase ", kind): a total named before its number
     toll_verbs: tuple[str, ...] = ()  # " folded verb ": what stands between that name and the number
+    running: frozenset[str] = frozenset()  # kinds a live blog restates as running totals
 
 
 @dataclass(slots=True)
@@ -337,6 +338,7 @@ def lexicon() -> Lexicon:
         scale={w: float(v) for w, v in fig["scale"].items()},
         tolls=tuple((f" {' '.join(fold(p).split())} ", kind) for kind, ps in fig.get("toll", {}).items() for p in ps),
         toll_verbs=tuple(f" {' '.join(fold(v).split())} " for v in fig.get("toll_verbs", ())),
+        running=frozenset(fig.get("running_totals", ())),
     )
     scan = scanner(keys)
     return Lexicon(cfg["version"], taxonomy_version, int(cfg["window"]), keys, scan, tuple(rules), subtypes,
@@ -953,7 +955,21 @@ def _figures(lex: Lexicon, text: str, folded: str, scan: Scan) -> list[Figure]:
             continue
         out.append(Figure(kind, int(value) if value == int(value) else value, unit if kind == "convoy_km" else None,
                           text[f_start:f_end], f_start, f_end))
+    running = [f.kind for f in out if f.kind in rules.running]
+    if len(running) > len(set(running)) and _is_live_blog(text):
+        # a live blog's entries restate the toll as it grows: its last figure of such a kind is the total
+        last = {f.kind: f for f in out if f.kind in rules.running}
+        out = [f for f in out if f.kind not in last or last[f.kind] is f]
     return out
+
+
+_LIVE_ENTRY = re.compile(r"(?:^|\s)\d{1,2}[:.]\d{2} ?[-–—] ")  # "09:30 - ", bounded: no backtracking
+
+
+def _is_live_blog(text: str) -> bool:
+    """Two or more time-stamped entries ("06:50 - …") near the top: the live-blog style."""
+    entries = _LIVE_ENTRY.finditer(text, 0, 4000)
+    return next(entries, None) is not None and next(entries, None) is not None
 
 
 _BEFORE_NUMBER = frozenset(" \n\t(\"“‘'$~≈")

@@ -124,3 +124,14 @@ def test_rules_version():
 )
 def test_figures_from_the_verb_before_people(text, expected):
     assert [(f.kind, f.value) for f in figures(text)] == expected
+
+
+def test_a_live_blog_restates_the_toll_so_its_last_figure_is_the_total():
+    blog = ("06:30 - Guided bombs hit Kharkiv overnight. 08:50 - Rescuers say two bodies have been found; "
+            "four people wounded. 16:40 - A third body has been recovered. Three dead, seven wounded.")
+    assert sorted((f.kind, f.value) for f in figures(blog)) == [("killed", 3), ("wounded", 7)]
+    # the same sentences as wire copy are separate counts, and other kinds are not running totals
+    wire = blog.replace("06:30 - ", "").replace("08:50 - ", "").replace("16:40 - ", "")
+    assert {("killed", 2), ("killed", 3)} <= {(f.kind, f.value) for f in figures(wire)}
+    evacuations = "06:40 - 260 people were evacuated from Pokrovsk. 13:20 - 40 more evacuated from Myrnohrad."
+    assert {("evacuated", 260), ("evacuated", 40)} <= {(f.kind, f.value) for f in figures(evacuations)}

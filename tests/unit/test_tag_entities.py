@@ -9,7 +9,7 @@ import pytest
 from streams import gazetteer
 from streams.normalise import normalise
 from streams.records import RawArticle
-from streams.tag import _CLAUSE_BREAK, _CLAUSE_PUNCT, _NAME, _NUMBER, figures, tag
+from streams.tag import _CLAUSE_BREAK, _CLAUSE_PUNCT, _LIVE_ENTRY, _NAME, _NUMBER, figures, tag
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 
@@ -222,7 +222,8 @@ def test_seed_figures(seed_texts):
 # ---------------------------------------------------------------- patterns stay linear
 
 
-@pytest.mark.parametrize("pattern", [_CLAUSE_BREAK, _CLAUSE_PUNCT, _NAME, _NUMBER], ids=lambda p: p.pattern[:20])
+@pytest.mark.parametrize("pattern", [_CLAUSE_BREAK, _CLAUSE_PUNCT, _LIVE_ENTRY, _NAME, _NUMBER],
+                         ids=lambda p: p.pattern[:20])
 def test_patterns_cannot_backtrack_catastrophically(pattern):
     nasty = ["1," * 20_000 + "x", "A" * 40_000, "Aa " * 15_000 + "!", " " * 40_000 + "1", "1." * 20_000]
     for text in nasty:
