@@ -1004,8 +1004,8 @@ def _glued_unit(rules: FigureRules, folded: str, end: int) -> bool:
 def _scope(rules: FigureRules, text: str, folded: str, words: list[str], before_words: list[str], start: int,
            end: int, people: int, mark, mark_before):
     """The kind of a count of people that sizes an order named in its sentence or the one before ("The
-    order affects 187 children", "... evacuation of 14 villages. It concerns about 200 persons"): the kind
-    a scope word gives, kept only when one of those sentences carries that kind's mark."""
+    evacuation order affects 12,000 people", "... will be evacuated. It concerns about 200 persons"): the
+    kind a scope word gives, kept only when one of those sentences carries that kind's mark."""
     kind, f_start = _before(rules, rules.scope_before, text, folded, before_words, start)
     f_end = people
     if kind is None:
