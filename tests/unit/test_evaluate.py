@@ -27,7 +27,8 @@ def test_score_counts_feeds_and_entities():
 
 def test_corpus_files_load_and_share_no_article():
     parts = {name: load(ROOT / f"tests/corpus/{name}.jsonl")
-             for name in ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "heldout", "heldout2", "heldout3")}
+             for name in ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "heldout", "heldout2",
+                          "heldout3")}
     assert len(parts["dev"]) + len(parts["heldout"]) >= 150
     ids = [i["article_id"] for items in parts.values() for i in items]
     assert len(ids) == len(set(ids))
