@@ -72,7 +72,7 @@ def test_events_in_other_words(body, expected):
 
 
 def test_rules_version():
-    assert lexicon().version == "2026.12-1"
+    assert lexicon().version == "2026.12-2"
 
 
 @pytest.mark.parametrize(
