@@ -42,7 +42,7 @@ import operator
 import re
 import tomllib
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterable
@@ -140,6 +140,7 @@ class FigureRules:
     tolls: tuple[tuple[str, str], ...] = ()  # (" folded phrase ", kind): a total named before its number
     toll_verbs: tuple[str, ...] = ()  # " folded verb ": what stands between that name and the number
     running: frozenset[str] = frozenset()  # kinds a live blog restates as running totals
+    events: dict[str, str] = field(default_factory=dict)  # kind → the category whose event it counts
 
 
 @dataclass(slots=True)
@@ -339,6 +340,7 @@ def lexicon() -> Lexicon:
         tolls=tuple((f" {' '.join(fold(p).split())} ", kind) for kind, ps in fig.get("toll", {}).items() for p in ps),
         toll_verbs=tuple(f" {' '.join(fold(v).split())} " for v in fig.get("toll_verbs", ())),
         running=frozenset(fig.get("running_totals", ())),
+        events=dict(fig.get("events", {})),
     )
     scan = scanner(keys)
     return Lexicon(cfg["version"], taxonomy_version, int(cfg["window"]), keys, scan, tuple(rules), subtypes,
@@ -454,9 +456,16 @@ def tag(article: Article, lex: Lexicon | None = None) -> Tags:
         places=places,
         actors=actors,
         weapons=weapons,
-        figures=_figures(lex, text, folded, scan),
+        figures=_event_figures(lex.figures, _figures(lex, text, folded, scan), categories),
         classifier_version=lex.classifier.version if lex.classifier is not None else None,
     )
+
+
+def _event_figures(rules: FigureRules, figs: list[Figure], categories: list[Category]) -> list[Figure]:
+    """The figures of events the article reports: a count of evacuees in a drill or of injured in a road
+    accident is a number, not a figure of the war (tests/corpus/README.md, figure conventions)."""
+    fired = {c.category for c in categories}
+    return [f for f in figs if f.kind not in rules.events or rules.events[f.kind] in fired]
 
 
 def _second_opinion(model: Classifier, categories: list[Category], text: str, folded: str,
@@ -473,7 +482,7 @@ def _second_opinion(model: Classifier, categories: list[Category], text: str, fo
             c.confidence = min(p, c.confidence)
             changed = True
     if max(judged) > model.route_above:
-        fired = {c.category for c in categories}
+        fired = {c.category for c in categories if c.confidence >= 0.5}
         for category, p in zip(model.classes, judged):
             if category not in fired and p > model.route_above:
                 p = round(p, 4)
@@ -846,7 +855,8 @@ _NOT_FIRST_NAMES = frozenset(
 
 
 def figures(text: str) -> list[Figure]:
-    """The figures of a bare text (killed, wounded, evacuated, displaced, drones, missiles, convoy lengths)."""
+    """The figures of a bare text (killed, wounded, evacuated, displaced, drones, missiles, convoy lengths),
+    whatever the text reports: ``tag`` keeps only those of the events it found (``[figures] events``)."""
     lex = lexicon()
     folded, scan = _pass(lex, text)
     return _figures(lex, text, folded, scan)
