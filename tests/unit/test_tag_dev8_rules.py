@@ -10,7 +10,7 @@ import pytest
 
 from streams.normalise import normalise
 from streams.records import RawArticle
-from streams.tag import tag
+from streams.tag import figures, tag
 
 
 def feeds(body: str) -> list[str]:
@@ -68,3 +68,20 @@ def kinds(body: str) -> list[tuple[str, int]]:
 )
 def test_tag_keeps_the_figures_of_the_events_it_found(body, expected):
     assert kinds(body) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # residents of a building that was hit, moved to a dormitory or a hotel: displaced, not evacuated
+        ("About 60 residents whose flats were destroyed have been moved to a dormitory.", [("displaced", 60)]),
+        ("Tenants of the damaged building, 87 persons, were placed in a hotel.", [("displaced", 87)]),
+        # words that describe the people counted, and the departure of a group
+        ("Within hours, 43 young patients had been transferred to hospitals in Dnipro.", [("evacuated", 43)]),
+        ("The governor organised the departure of 12 bedridden patients to the regional hospital.",
+         [("evacuated", 12)]),
+        ("Police moved 40 residents out of the village before the shelling resumed.", [("evacuated", 40)]),
+    ],
+)
+def test_figures_of_rehoused_and_relocated_people(text, expected):
+    assert [(f.kind, f.value) for f in figures(text)] == expected
