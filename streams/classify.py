@@ -35,7 +35,7 @@ except ImportError:  # built without a C compiler: the pure-Python scorer below 
 MODEL = Path(__file__).resolve().parent / "data" / "classifier.tsv"
 CLASSES = ("strikes", "evacuations", "diplomacy")
 RULE_ID = "classifier"
-VERSION = "2026.11-2"
+VERSION = "2026.12-1"
 C = 10.0  # inverse regularisation strength, chosen on the development sets in time order (corpus README)
 KEEP_ABOVE = 0.2  # a category the rules fired is dropped at or below this probability
 ROUTE_ABOVE = 0.7  # a category the rules missed is routed above this probability
