@@ -19,6 +19,16 @@ EXPECTED_SEED_FEEDS = {
 }
 
 
+def categories_of(body: str) -> list[str]:
+    """The categories ``tag`` finds in a bare text, sorted: what the rule tests assert on (their sentences
+    are under the classifier's 250 characters, so the rules alone decide)."""
+    from streams.normalise import normalise
+    from streams.records import RawArticle
+    from streams.tag import tag
+
+    return sorted(c.category for c in tag(normalise(RawArticle("t", body))).categories)
+
+
 class RecordingOutbox:
     """Stands in for ``streams.outbox.Outbox`` in agent tests: keeps what the agent sends.
 

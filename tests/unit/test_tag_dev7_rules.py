@@ -8,13 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from streams.normalise import normalise
-from streams.records import RawArticle
-from streams.tag import figures, lexicon, tag
-
-
-def feeds(body: str) -> list[str]:
-    return sorted(c.category for c in tag(normalise(RawArticle("t", body))).categories)
+from streams.tag import figures, lexicon
+from tests.conftest import categories_of
 
 
 @pytest.mark.parametrize(
@@ -39,7 +34,7 @@ def feeds(body: str) -> list[str]:
     ],
 )
 def test_mentions_are_not_events(body, expected):
-    assert feeds(body) == expected
+    assert categories_of(body) == expected
 
 
 @pytest.mark.parametrize(
@@ -68,7 +63,7 @@ def test_mentions_are_not_events(body, expected):
     ],
 )
 def test_events_in_other_words(body, expected):
-    assert feeds(body) == expected
+    assert categories_of(body) == expected
 
 
 def test_rules_version():

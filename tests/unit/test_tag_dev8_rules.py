@@ -11,10 +11,7 @@ import pytest
 from streams.normalise import normalise
 from streams.records import RawArticle
 from streams.tag import figures, tag
-
-
-def feeds(body: str) -> list[str]:
-    return sorted(c.category for c in tag(normalise(RawArticle("t", body))).categories)
+from tests.conftest import categories_of
 
 
 @pytest.mark.parametrize(
@@ -29,7 +26,7 @@ def feeds(body: str) -> list[str]:
     ],
 )
 def test_mentions_are_not_events(body, expected):
-    assert feeds(body) == expected
+    assert categories_of(body) == expected
 
 
 @pytest.mark.parametrize(
@@ -44,7 +41,7 @@ def test_mentions_are_not_events(body, expected):
     ],
 )
 def test_events_in_other_words(body, expected):
-    assert feeds(body) == expected
+    assert categories_of(body) == expected
 
 
 def kinds(body: str) -> list[tuple[str, int]]:
