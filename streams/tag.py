@@ -482,7 +482,7 @@ def _second_opinion(model: Classifier, categories: list[Category], text: str, fo
             c.confidence = min(p, c.confidence)
             changed = True
     if max(judged) > model.route_above:
-        fired = {c.category for c in categories if c.confidence >= 0.5}
+        fired = {c.category for c in categories}
         for category, p in zip(model.classes, judged):
             if category not in fired and p > model.route_above:
                 p = round(p, 4)

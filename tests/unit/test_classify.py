@@ -147,6 +147,16 @@ def test_the_classifier_caps_a_category_it_doubts_and_keeps_the_rules_evidence()
     assert c.confidence == rules[0].confidence and c.classifier_probability == 0.5
 
 
+def test_the_classifier_never_adds_a_second_entry_for_a_category_the_rules_fired():
+    body = "Russian missiles struck a power plant in Kharkiv overnight, the governor said. " + BODY
+    [weak] = tags_with(None, body).categories
+    weak.confidence = 0.3  # fired, however weakly: the rules' entry stays the only one
+    folded_body, scan = tagging._pass(tagging.lexicon(), body)
+    sure = toy({"missiles": (30.0, 0.0, 0.0)})
+    categories = tagging._second_opinion(sure, [weak], body, folded_body, scan.breaks)
+    assert [c.category for c in categories] == ["strikes"] and categories[0].rules == weak.rules
+
+
 def test_the_committed_model_never_saw_a_held_out_file():
     header = [line for line in classify.MODEL.read_text().splitlines() if line.startswith("# trained_on")]
     assert header and "dev.jsonl" in header[0] and "heldout" not in header[0]
