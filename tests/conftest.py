@@ -19,14 +19,19 @@ EXPECTED_SEED_FEEDS = {
 }
 
 
-def categories_of(body: str) -> list[str]:
-    """The categories ``tag`` finds in a bare text, sorted: what the rule tests assert on (their sentences
-    are under the classifier's 250 characters, so the rules alone decide)."""
+def tags_of(body: str):
+    """What ``tag`` finds in a bare text, normalised as the pipeline would."""
     from streams.normalise import normalise
     from streams.records import RawArticle
     from streams.tag import tag
 
-    return sorted(c.category for c in tag(normalise(RawArticle("t", body))).categories)
+    return tag(normalise(RawArticle("t", body)))
+
+
+def categories_of(body: str) -> list[str]:
+    """The categories ``tag`` finds in a bare text, sorted: what the rule tests assert on (their sentences
+    are under the classifier's 250 characters, so the rules alone decide)."""
+    return sorted(c.category for c in tags_of(body).categories)
 
 
 class RecordingOutbox:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from streams.normalise import normalise
-from streams.records import RawArticle
-from streams.tag import figures, tag
-from tests.conftest import categories_of
+from streams.tag import figures
+from tests.conftest import categories_of, tags_of
 
 
 @pytest.mark.parametrize(
@@ -45,7 +43,7 @@ def test_events_in_other_words(body, expected):
 
 
 def kinds(body: str) -> list[tuple[str, int]]:
-    return [(f.kind, f.value) for f in tag(normalise(RawArticle("t", body))).figures]
+    return [(f.kind, f.value) for f in tags_of(body).figures]
 
 
 @pytest.mark.parametrize(
